@@ -1,0 +1,98 @@
+"""The Datasette plugin that `scraper serve` loads (--plugins-dir): the charts page, search helpers.
+
+- `fts_query(text)`, an SQL function that turns what someone typed into a safe FTS5 query, as
+  Datasette's own search box does (words are all required, "quoted phrases" kept), so the stored
+  search query never fails on stray punctuation.
+- Cells of stored-query results that carry FTS5 `<mark>` highlights render as highlighted text;
+  everything else in the cell stays escaped.
+- `/-/charts`: articles per week per outlet and the access mix per outlet, drawn as SVG in the
+  browser from the stored queries' JSON, so the charts always show the live archive.
+
+Datasette loads this file by path, so imports are absolute.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils import escape_fts
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+from scraper.browse.queries import ACCESS_MIX, ARTICLES_PER_WEEK
+from scraper.browse.schema import COUNTS_TABLE
+
+CHARTS_PATH = "/-/charts"
+# Weeks the charts page shows by default: a year fits the JSON API's row cap for a dozen outlets.
+DEFAULT_WEEKS = 52
+
+
+def fts_query(text: str | None) -> str:
+    """A user's search text as an FTS5 query; '""' (matches nothing) when there is nothing to search."""
+    query = escape_fts((text or "").strip())
+    return query or '""'
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    conn.create_function("fts_query", 1, fts_query, deterministic=True)
+
+
+def highlight_marks(value: str) -> Markup:
+    """Escape the value, then turn FTS5's <mark> and </mark> back into tags."""
+    escaped = str(escape(value))
+    return Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
+@hookimpl
+def render_cell(value: Any, table: str | None) -> Markup | None:
+    # Only query results (table is None): a stored article text that merely contains "<mark>" in a
+    # table view stays as it is.
+    if table is None and isinstance(value, str) and "<mark>" in value:
+        return highlight_marks(value)
+    return None
+
+
+@hookimpl
+def menu_links(datasette: Any) -> list[dict[str, str]]:
+    return [{"href": datasette.urls.path(CHARTS_PATH), "label": "Charts"}]
+
+
+async def _archive_database(datasette: Any, wanted: str | None) -> Any | None:
+    """The named database, or the first one that has the archive's counts table."""
+    for name, db in datasette.databases.items():
+        if (wanted is None or name == wanted) and name != "_internal" and await db.table_exists(COUNTS_TABLE):
+            return db
+    return None
+
+
+async def charts(datasette: Any, request: Any) -> Response:
+    db = await _archive_database(datasette, request.args.get("database"))
+    if db is None:
+        return Response.html(
+            "<h1>No scraper archive</h1><p>No attached database has the archive's tables.</p>", status=404
+        )
+    latest = (await db.execute(f"SELECT max(day) FROM {COUNTS_TABLE} WHERE day != ''")).first()[0]
+    since = request.args.get("since")
+    if not since:
+        end = date.fromisoformat(latest) if latest else date.today()
+        since = (end - timedelta(weeks=DEFAULT_WEEKS)).isoformat()
+    context = {
+        "database": db.name,
+        "since": since,
+        "latest": latest,
+        "weekly_url": datasette.urls.query(db.name, ARTICLES_PER_WEEK.name, format="json"),
+        "mix_url": datasette.urls.query(db.name, ACCESS_MIX.name, format="json"),
+        "weekly_page": datasette.urls.query(db.name, ARTICLES_PER_WEEK.name),
+        "mix_page": datasette.urls.query(db.name, ACCESS_MIX.name),
+    }
+    html = await datasette.render_template("scraper_charts.html", context, request=request)
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(rf"^{CHARTS_PATH}$", charts)]

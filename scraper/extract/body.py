@@ -1,0 +1,590 @@
+"""Find the article body in a parsed page and turn it into clean block text.
+
+Steps: drop elements that are never text (scripts, forms, media); drop comment threads; score
+paragraph containers by their text (readability-style: each paragraph credits its parent,
+grandparent and great-grandparent, weighted by commas and length, discounted by link density,
+nudged by class names); take the best container plus siblings that look like its continuation;
+remove boilerplate inside it (navigation, share bars, related links, newsletter and cookie boxes,
+captions, bylines, link lists); then write out one line per block, blocks separated by a blank line.
+
+Everything here mutates the tree: call it after the metadata and paywall markup are read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..config import ExtractRules
+from .authors import split_names
+
+_NEVER_TEXT = (
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas", "button",
+    "input", "select", "textarea", "option", "video", "audio", "map", "dialog", "link", "meta",
+)  # fmt: skip
+# Comment threads and similar page furniture are removed before scoring, because their many
+# short paragraphs would otherwise win the body vote.
+_PRE_DROP = (
+    '[id*="comments"], [class*="comments"], [id="comment"], [class*="cookie"], [class*="consent"], '
+    '[class*="newsletter"], [aria-hidden="true"], [hidden], [role="navigation"], [role="contentinfo"], '
+    '[role="complementary"]'
+)
+_BLOCK_TAGS = frozenset(
+    {
+        "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "div", "section", "article",
+        "ul", "ol", "dl", "dt", "dd", "table", "tr", "td", "th", "figure", "header", "footer", "main",
+        "aside", "nav", "br", "hr", "address", "details", "summary", "center", "form", "fieldset",
+    }
+)  # fmt: skip
+_BLOCK_SELECTOR = ", ".join(sorted(_BLOCK_TAGS - {"br", "hr"}))
+_MARK = "\ue000"
+_WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
+_NEVER_TEXT_SET = frozenset(_NEVER_TEXT)
+_ALWAYS_DROP_TAGS = frozenset({"nav", "aside", "footer", "figure", "figcaption", "form", "h1", "header"})
+
+# Class/id fragments that raise or lower a container's score (matched as substrings of the
+# lower-cased class and id: plain `in` tests are several times faster than one big regex here).
+_STRONG_POSITIVE = (
+    "articlebody", "article-body", "article_body", "article__body", "articletext", "article-text",
+    "article_text", "article-content", "article_content", "articlecontent", "storybody", "story-body",
+    "story_body", "entry-content", "post-content", "post_content", "postcontent", "post-body",
+    "content-body", "body-text", "bodytext", "body_text", "paywall",
+)  # fmt: skip
+_POSITIVE = ("article", "story", "entry", "main", "content", "text", "body", "blog", "post")
+_NEGATIVE = (
+    "comment", "footer", "sidebar", "side-bar", "widget", "related", "recommend", "teaser", "promo",
+    "sponsor", "advert", "banner", "share", "social", "nav", "menu", "masthead", "popular", "trending",
+    "newsletter", "outbrain", "taboola", "byline", "meta", "breadcrumb", "card", "listing", "more-stories",
+    "read-more", "readmore", "shopping", "signup", "subscribe", "cookie", "modal", "popup",
+)  # fmt: skip
+# Class/id words that mark boilerplate inside the chosen container. Matched as whole words after
+# splitting camelCase and separators, so "shareholder" or "metadata-free" class names survive.
+_BOILER_WORDS = frozenset(
+    [
+        "share",
+        "shares",
+        "sharing",
+        "sharebar",
+        "sharetools",
+        "social",
+        "socials",
+        "socialmedia",
+        "related",
+        "relatedarticles",
+        "recommended",
+        "recommendations",
+        "recommendation",
+        "newsletter",
+        "newsletters",
+        "subscribe",
+        "signup",
+        "cookie",
+        "cookies",
+        "consent",
+        "gdpr",
+        "comment",
+        "comments",
+        "commenting",
+        "disqus",
+        "breadcrumb",
+        "breadcrumbs",
+        "nav",
+        "navigation",
+        "navbar",
+        "menu",
+        "footer",
+        "sidebar",
+        "widget",
+        "widgets",
+        "promo",
+        "promotion",
+        "promoted",
+        "advert",
+        "advertisement",
+        "advertising",
+        "ad",
+        "ads",
+        "adslot",
+        "adunit",
+        "adcontainer",
+        "ad-wrapper",
+        "dfp",
+        "sponsor",
+        "sponsored",
+        "outbrain",
+        "taboola",
+        "byline",
+        "bylines",
+        "author",
+        "authors",
+        "caption",
+        "captions",
+        "figcaption",
+        "credit",
+        "credits",
+        "tags",
+        "tag",
+        "taglist",
+        "topics",
+        "keywords",
+        "popular",
+        "trending",
+        "mostread",
+        "most-read",
+        "readmore",
+        "read-more",
+        "moreon",
+        "more-stories",
+        "morestories",
+        "toolbar",
+        "print",
+        "pagination",
+        "pager",
+        "login",
+        "modal",
+        "overlay",
+        "banner",
+        "skip",
+        "sronly",
+        "visually",
+        "visuallyhidden",
+        "screenreader",
+        "meta",
+        "metadata",
+        "timestamp",
+        "dateline",
+        "date",
+        "published",
+        "updated",
+        "inline-related",
+        "teaser",
+        "teasers",
+        "rail",
+        "aside",
+        "infobox",
+        "embed",
+        "embedded",
+        "video",
+        "player",
+        "gallery",
+        "slideshow",
+        "carousel",
+        "copyright",
+        "disclaimer",
+        "feedback",
+        "rating",
+        "survey",
+        "poll",
+    ]
+)
+_CAMEL_RE = re.compile(r"([a-z0-9])([A-Z])")
+_WORD_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+_SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_JUNK_LINE_RE = re.compile(
+    r"^(?:advertisement|anzeige|werbung|publicité|publicidad|reklame|annons|mainos|reklama|"
+    r"share(?: this)?(?: article| story)?|share on \w+|teilen|tweet|email|print|drucken|"
+    r"read more|weiterlesen|mehr zum thema|lesen sie auch|auch interessant|related|related articles?|"
+    r"more on this|more from \w+|continue reading|click here|skip to \w+|back to top|nach oben|"
+    r"advertisement - scroll to continue|scroll to continue with content|image|photo|foto|bild|"
+    r"listen|listen to this article|anhören|artikel anhören|copy link|link kopieren|"
+    r"\d+ min(?:ute)?s?(?: read)?|lesezeit:? \d+ min(?:uten)?\.?)$",
+    re.IGNORECASE,
+)
+_MIN_PARAGRAPH = 25
+_TOKEN_RE = re.compile(r"\w+")
+_MIN_LEAD = 140
+
+
+@dataclass
+class _Candidate:
+    node: LexborNode
+    score: float
+
+
+def _class_raw(node: LexborNode) -> str:
+    attrs = node.attributes
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+
+
+# Both tests below depend only on the class/id string, which repeats across a page's elements
+# (and across pages of one site): caching by string saves most of their cost.
+@lru_cache(maxsize=8192)
+def _is_boiler_raw(raw: str) -> bool:
+    if ":" in raw:
+        # Utility-CSS variants ("print:hidden", "desktop:mb-10") describe looks, not roles.
+        raw = " ".join(token for token in raw.split() if ":" not in token)
+    words = set(_WORD_SPLIT_RE.split(_CAMEL_RE.sub(r"\1 \2", raw).lower()))
+    return bool(words & _BOILER_WORDS)
+
+
+@lru_cache(maxsize=8192)
+def _weight_of_raw(raw: str) -> float:
+    raw = raw.lower()
+    if len(raw) < 4:
+        return 0.0
+    weight = 0.0
+    if any(word in raw for word in _STRONG_POSITIVE):
+        weight += 40
+    elif any(word in raw for word in _POSITIVE):
+        weight += 15
+    if any(word in raw for word in _NEGATIVE):
+        weight -= 25
+    return weight
+
+
+def _class_weight(node: LexborNode) -> float:
+    attrs = node.attributes
+    return _weight_of_raw(f"{attrs.get('class') or ''} {attrs.get('id') or ''} {attrs.get('itemprop') or ''}")
+
+
+def _text_len(node: LexborNode) -> int:
+    return len(node.text(deep=True).strip())
+
+
+def _link_density(node: LexborNode, total: int | None = None) -> float:
+    total = _text_len(node) if total is None else total
+    if total == 0:
+        return 1.0
+    linked = sum(len(a.text(deep=True).strip()) for a in node.css("a"))
+    return min(1.0, linked / total)
+
+
+def _remove(nodes: list[LexborNode]) -> None:
+    # Last first: a match nested in another is removed before its ancestor frees it.
+    for node in reversed(nodes):
+        node.decompose()
+
+
+# Selector matching costs about (elements x selectors): the page-wide query keeps to the few
+# selectors that matter for choosing the body; elements that are never text are removed from
+# the chosen container only (a much smaller subtree).
+_PRECLEAN_SELECTOR = _PRE_DROP
+_NEVER_TEXT_SELECTOR = ", ".join(_NEVER_TEXT)
+
+
+def preclean(tree: LexborHTMLParser) -> None:
+    """Drop comment threads, cookie and newsletter boxes, hidden and navigation landmarks from
+    the body before the body is chosen (the head is never read for text)."""
+    root = tree.body or tree.root
+    if root is None:
+        return
+    for node in reversed(root.css(_PRECLEAN_SELECTOR)):
+        tag = node.tag
+        # Page wrappers sometimes carry such classes ("cookie-consent-open" on <body>).
+        if tag not in _NEVER_TEXT_SET and (
+            tag in _WRAPPER_TAGS or node.css_first("h1, article, main") is not None
+        ):
+            continue
+        node.decompose()
+
+
+@dataclass
+class _Scores:
+    candidates: list[_Candidate]
+    # Characters of paragraph text under each ancestor (any depth), by mem_id.
+    para_chars: dict[int, int]
+
+
+def _lead_key(text: str) -> str:
+    return " ".join(_TOKEN_RE.findall(text)).casefold()
+
+
+class _LeadFinder:
+    """Spots the standfirst: a visible element whose words are exactly the page's declared
+    description (og:description, JSON-LD description, ...). It usually sits in the article
+    header, outside the body container, yet it is the article's lead paragraph."""
+
+    def __init__(self, descriptions: Iterable[str]) -> None:
+        # A one-line dek is a companion of the headline, which text conventions disagree on
+        # (left out on extraction-bench, kept on news-corpus); a lead paragraph is body.
+        self.keys = {_lead_key(d): len(d) for d in descriptions if d and len(d) >= _MIN_LEAD}
+        self.found: str | None = None
+
+    def check(self, text: str) -> None:
+        if self.found is not None or not self.keys:
+            return
+        length = len(text)
+        for key, size in self.keys.items():
+            if abs(length - size) <= 0.1 * size + 5 and _lead_key(text) == key:
+                self.found = " ".join(text.split())
+                return
+
+
+def _score_candidates(root: LexborNode, lead: _LeadFinder | None = None) -> _Scores:
+    # Paragraphs are first summed per parent (many share one), then each parent's sums climb
+    # its ancestors once: the climb is the costly part (a Python object per step).
+    starts: dict[int, list[object]] = {}
+    for para in root.css("p, pre, td, div, h2"):
+        tag = para.tag
+        # Text written straight into a <div> (with <br> between paragraphs) counts too.
+        text = para.text(deep=tag != "div").strip()
+        length = len(text)
+        if length < _MIN_PARAGRAPH:
+            continue
+        if lead is not None:
+            lead.check(text)
+        if tag == "h2":
+            continue
+        if tag == "td" and para.css_first("p, td, div") is not None:
+            continue
+        score = 1.0 + text.count(",") + text.count("、") + text.count("，") + min(length / 100, 3.0)
+        node = para if tag == "div" else para.parent
+        if node is None:
+            continue
+        entry = starts.get(node.mem_id)
+        if entry is None:
+            starts[node.mem_id] = [node, length, score]
+        else:
+            entry[1] += length  # type: ignore[operator]
+            entry[2] += score  # type: ignore[operator]
+    candidates: dict[int, _Candidate] = {}
+    para_chars: dict[int, int] = {}
+    parents: dict[int, LexborNode | None] = {}
+    for start, length, score in starts.values():
+        node: LexborNode | None = start  # type: ignore[assignment]
+        level = 0
+        while node is not None:
+            key = node.mem_id
+            para_chars[key] = para_chars.get(key, 0) + length  # type: ignore[operator]
+            if level < 3:
+                candidate = candidates.get(key)
+                if candidate is None:
+                    bonus = 10 if node.tag == "article" else 0
+                    candidate = candidates[key] = _Candidate(node, _class_weight(node) + bonus)
+                candidate.score += score / (1, 2, 3)[level]  # type: ignore[operator]
+            level += 1
+            if key in parents:
+                node = parents[key]
+            else:
+                node = parents[key] = node.parent
+    ranked = sorted(candidates.values(), key=lambda c: c.score, reverse=True)
+    return _Scores(ranked, para_chars)
+
+
+def _widen(node: LexborNode, para_chars: dict[int, int]) -> LexborNode:
+    """Climb to the ancestor that holds the whole article when the body is split into chunks
+    (ad slots, grid cells): as long as an ancestor adds mostly paragraph text."""
+    para, total = para_chars.get(node.mem_id, 0), _text_len(node)
+    ancestor = node.parent
+    for _ in range(6):
+        if ancestor is None or ancestor.tag in ("body", "html", "#document"):
+            break
+        up_para = para_chars.get(ancestor.mem_id, 0)
+        added_para = up_para - para
+        if added_para >= max(_MIN_PARAGRAPH * 4, 0.1 * para):
+            up_total = _text_len(ancestor)
+            if added_para >= 0.6 * (up_total - total):
+                node, para, total = ancestor, up_para, up_total
+        ancestor = ancestor.parent
+    return node
+
+
+def _best_container(tree: LexborHTMLParser, lead: _LeadFinder | None = None) -> list[LexborNode]:
+    root = tree.body or tree.root
+    if root is None:
+        return []
+    scores = _score_candidates(root, lead)
+    ranked = scores.candidates
+    if not ranked:
+        return [root]
+    top = ranked[:6]
+    for candidate in top:
+        candidate.score *= 1.0 - _link_density(candidate.node)
+    top.sort(key=lambda c: c.score, reverse=True)
+    best = top[0]
+    node = _widen(best.node, scores.para_chars)
+    # Siblings that continue the article (text split by ad slots into several containers).
+    parent = node.parent
+    if parent is None or node.tag == "body":
+        return [node]
+    by_id = {c.node.mem_id: c.score for c in ranked}
+    threshold = max(10.0, best.score * 0.2)
+    chosen: list[LexborNode] = []
+    sibling = parent.child
+    while sibling is not None:
+        if sibling.mem_id == node.mem_id:
+            chosen.append(sibling)
+        elif sibling.tag and not sibling.tag.startswith("#"):
+            score = by_id.get(sibling.mem_id, 0.0)
+            if score > 0 and _class_weight(sibling) >= 0:
+                score = score * (1.0 - _link_density(sibling))
+            if score >= threshold:
+                chosen.append(sibling)
+            elif sibling.tag == "p":
+                length = _text_len(sibling)
+                if length > 80 and _link_density(sibling, length) < 0.25:
+                    chosen.append(sibling)
+        sibling = sibling.next
+    return chosen or [node]
+
+
+def _is_boilerplate(node: LexborNode) -> bool:
+    raw = _class_raw(node)
+    return len(raw) > 2 and _is_boiler_raw(raw)
+
+
+def _linked_chars(container: LexborNode) -> dict[int, int]:
+    """Characters of link text under each element of `container`, by mem_id."""
+    own = container.mem_id
+    linked: dict[int, int] = {}
+    for anchor in container.css("a"):
+        length = len(anchor.text(deep=True).strip())
+        if not length:
+            continue
+        node = anchor.parent
+        while node is not None:
+            key = node.mem_id
+            linked[key] = linked.get(key, 0) + length
+            if key == own:
+                break
+            node = node.parent
+    return linked
+
+
+def clean_container(nodes: list[LexborNode]) -> None:
+    """Remove boilerplate elements inside the chosen body nodes."""
+    for container in nodes:
+        own = container.mem_id  # css() on a node also matches the node itself
+        _remove([el for el in container.css(_NEVER_TEXT_SELECTOR) if el.mem_id != own])
+        container_len = _text_len(container)
+        doomed: list[LexborNode] = []
+        for el in container.css("nav, aside, footer, figure, figcaption, form, h1, header, [class], [id]"):
+            if el.mem_id == own:
+                continue
+            if el.tag in _ALWAYS_DROP_TAGS:
+                doomed.append(el)
+                continue
+            if not _is_boilerplate(el):
+                continue
+            # A boilerplate-looking wrapper that holds much of the text is a false match
+            # (e.g. class="article-meta-wrapper" around the whole body): keep it.
+            if el.css_first("p + p + p + p") is not None:
+                continue
+            length = _text_len(el)
+            if length > 0.4 * container_len > 200:
+                continue
+            # Long paragraphs are text whatever their class says ("paywall" on served paragraphs).
+            if el.tag in ("p", "blockquote") and length >= 200:
+                continue
+            doomed.append(el)
+        _remove(doomed)
+        linked = _linked_chars(container)
+        doomed = []
+        for el in container.css("ul, ol, div, section, table, p, dl"):
+            key = el.mem_id
+            if key == own or key not in linked:
+                continue
+            length = _text_len(el)
+            if length and length < 2000 and linked[key] / length > (0.5 if el.tag == "p" else 0.45):
+                doomed.append(el)
+        _remove(doomed)
+
+
+def serialise(nodes: list[LexborNode]) -> list[str]:
+    """Block texts in document order: one entry per paragraph, heading, list item or cell."""
+    lines: list[str] = []
+    for container in nodes:
+        for br in container.css("br, hr"):
+            br.insert_after(_MARK)
+        for block in container.css(_BLOCK_SELECTOR):
+            block.insert_before(_MARK)
+            block.insert_after(_MARK)
+        text = container.text(deep=True)
+        for chunk in text.split(_MARK):
+            line = " ".join(chunk.split())
+            if line:
+                lines.append(line)
+    return lines
+
+
+def _drop_lines(lines: list[str], drop: Iterable[str]) -> list[str]:
+    dropped = {" ".join(d.split()).casefold() for d in drop if d and d.strip()}
+    out = []
+    for line in lines:
+        key = line.casefold()
+        if key in dropped or (len(line) < 60 and _JUNK_LINE_RE.match(line)):
+            continue
+        out.append(line)
+    return out
+
+
+_NAME_WORD_RE = re.compile(r"^[^\W\d_][\w'’.-]*$")
+
+
+def _looks_like_names(text: str) -> bool:
+    """'Mathatisi Sebusi/Mohalenyane Phakela', 'MTHOBISI SITHOLE': names of 2-4 capitalised words."""
+    names = split_names(text)
+    if not names:
+        return False
+    for name in names:
+        words = name.split()
+        if not 2 <= len(words) <= 4:
+            return False
+        if not all(_NAME_WORD_RE.match(word) and word[0].isupper() for word in words):
+            return False
+    return True
+
+
+def _take_bold_byline(nodes: list[LexborNode]) -> str | None:
+    """Remove and return a byline written as a bold paragraph of names at the top of the body."""
+    if not nodes:
+        return None
+    for para in nodes[0].css("p")[:4]:
+        text = " ".join(para.text(deep=True).split())
+        if not text or len(text) > 60 or text[-1] in ".!?:":
+            continue
+        bold = para.css_first("strong, b")
+        if bold is None or " ".join(bold.text(deep=True).split()) != text or not _looks_like_names(text):
+            continue
+        para.decompose()
+        return text
+    return None
+
+
+def extract_body(
+    tree: LexborHTMLParser,
+    rules: ExtractRules | None = None,
+    drop_lines: Iterable[str] = (),
+    descriptions: Iterable[str] = (),
+    byline_out: list[str] | None = None,
+) -> str:
+    """The article body as block text; mutates `tree`. A visible standfirst equal to one of
+    `descriptions` (the page's declared summaries) leads the text when the body left it out.
+    When `byline_out` is a list, a bold paragraph of names at the top of the body is taken out
+    of the text and appended to it (used when the metadata names no person)."""
+    if rules is not None:
+        for selector in rules.drop:
+            try:
+                _remove(tree.css(selector))
+            except Exception:  # a bad selector in a user's config must not break extraction
+                continue
+    preclean(tree)
+    lead = _LeadFinder(descriptions)
+    nodes: list[LexborNode] = []
+    if rules is not None and rules.body:
+        try:
+            nodes = tree.css(rules.body)
+        except Exception:
+            nodes = []
+    if nodes:
+        root = tree.body
+        for node in root.css("p, div, h2") if root is not None and lead.keys else ():
+            lead.check(node.text(deep=node.tag != "div").strip())
+    else:
+        nodes = _best_container(tree, lead)
+    if byline_out is not None:
+        byline = _take_bold_byline(nodes)
+        if byline:
+            byline_out.append(byline)
+    clean_container(nodes)
+    lines = serialise(nodes)
+    drop = list(drop_lines)
+    if rules is not None:
+        drop.extend(rules.drop_phrases)
+    lines = _drop_lines(lines, drop)
+    if lead.found and lead.found not in lines:
+        lines.insert(0, lead.found)
+    return "\n\n".join(lines)

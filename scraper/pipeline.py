@@ -1,0 +1,393 @@
+"""One run: discover -> fetch -> extract -> classify -> deduplicate -> archive, for every due outlet.
+
+Only this module knows the order of the stages. Outlets run concurrently (each host is
+rate-limited by the fetcher on its own), so a run is bounded by its slowest outlet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from . import dedup, subscription
+from .access import classify
+from .archive import Archive, ArchiveLock
+from .config import Outlet, Settings
+from .discover import discover
+from .errors import FetchError, LoginError
+from .extract import extract_article
+from .fetch import Fetcher, RequestRecord
+from .models import Access, Article, Page
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int, int | None], None]  # (outlet, advance, new total or None)
+
+
+@dataclass
+class OutletResult:
+    slug: str
+    status: str = "ok"  # ok | partial | failed | skipped (not due) | interrupted
+    counts: dict[str, int] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    run_id: int | None
+    status: str
+    outlets: list[OutletResult]
+    totals: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "totals": self.totals,
+            "outlets": [
+                {"outlet": o.slug, "status": o.status, **o.counts, "messages": o.messages} for o in self.outlets
+            ],
+        }
+
+
+@dataclass
+class RunOptions:
+    outlets: Sequence[str] = ()  # slugs; empty = all configured
+    max_articles: int | None = None  # per outlet
+    force: bool = False  # ignore schedules
+    refetch_teasers: bool = False
+    wait_for_lock: bool = False
+
+
+def due(outlet: Outlet, last_finished: datetime | None, now: datetime) -> bool:
+    """Whether an outlet's schedule (`every`) makes it due now."""
+    if outlet.every_seconds is None or last_finished is None:
+        return True
+    # A little slack so that a cron line every 15 minutes serves `every = "15m"` despite run-time jitter.
+    return (now - last_finished).total_seconds() >= outlet.every_seconds * 0.95
+
+
+def article_row(article: Article, access: Access, page: Page, canonical: str, content_hash: str) -> dict[str, Any]:
+    """The `articles` columns that come from one fetch of one page."""
+    return {
+        "url": page.final_url,
+        "canonical_url": canonical,
+        "title": article.title,
+        "description": article.description,
+        "authors": json.dumps(list(article.authors), ensure_ascii=False),
+        "published": article.published,
+        "modified": article.modified,
+        "section": article.section,
+        "tags": json.dumps(list(article.tags), ensure_ascii=False),
+        "language": article.language,
+        "text": article.text,
+        "word_count": len(article.text.split()),
+        "access": access.label,
+        "paywall_declared": None if access.declared is None else int(access.declared),
+        "paywall_signals": json.dumps([s.as_dict() for s in article.paywall_signals], ensure_ascii=False),
+        "content_hash": content_hash,
+        "fetched_at": page.fetched_at,
+        "last_checked": page.fetched_at,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+    }
+
+
+class OutletRun:
+    """The work of one run on one outlet."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        outlet: Outlet,
+        archive: Archive,
+        fetcher: Fetcher,
+        run_id: int,
+        options: RunOptions,
+        stop: asyncio.Event,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.settings = settings
+        self.outlet = outlet
+        self.archive = archive
+        self.fetcher = fetcher
+        self.run_id = run_id
+        self.options = options
+        self.stop = stop
+        self.progress = progress
+        self.result = OutletResult(outlet.slug)
+        self.cookies: httpx.Cookies | None = None
+        self.index = dedup.NearDuplicateIndex(
+            archive.db.conn, threshold=settings.dedup.near_threshold, min_words=settings.dedup.min_words
+        )
+
+    def canonical(self, url: str) -> str:
+        return dedup.canonical_url(url, extra_tracking_params=self.settings.dedup.tracking_params)
+
+    def error(self, url: str, stage: str, exc: BaseException | str) -> None:
+        kind = type(exc).__name__ if isinstance(exc, BaseException) else "Error"
+        message = str(exc)
+        self.result.messages.append(f"{url}: {message}" if url else message)
+        log.warning("%s: %s %s: %s", self.outlet.slug, stage, url, message)
+        with self.archive.transaction():
+            self.archive.record_error(self.run_id, self.outlet.slug, url, stage, kind, message)
+            self.archive.bump(self.run_id, self.outlet.slug, errors=1)
+
+    async def run(self) -> OutletResult:
+        slug = self.outlet.slug
+        self.archive.start_outlet(self.run_id, slug)
+        self.fetcher.configure_host(self.outlet.home, delay=self.outlet.delay, concurrency=self.outlet.concurrency)
+        subscriber = False
+        if self.outlet.login is not None:
+            try:
+                self.cookies = await subscription.open_session(self.outlet, self.settings, self.fetcher)
+                subscriber = True
+            except LoginError as exc:
+                self.error(self.outlet.login.url or "", "login", exc)
+        self.subscriber = subscriber
+
+        validators = self.archive.validators()
+        found = await discover(self.outlet, self.fetcher, validators)
+        self.archive.save_validators(validators)
+        for url, message in found.errors:
+            self.error(url, "discover", message)
+
+        rows = []
+        for candidate in found.candidates:
+            canonical = self.canonical(candidate.url)
+            if self.archive.known(canonical) is None:
+                rows.append(
+                    {
+                        "url": canonical,
+                        "fetch_url": candidate.url,
+                        "outlet": slug,
+                        "found_via": candidate.found_via,
+                        "lastmod": candidate.lastmod,
+                    }
+                )
+        added = self.archive.enqueue(rows)
+        with self.archive.transaction():
+            self.archive.bump(self.run_id, slug, discovered=added)
+        if self.outlet.revisit_days:
+            self.archive.requeue(self.archive.revisit_candidates(slug, self.outlet.revisit_days), "revisit")
+        if self.options.refetch_teasers or (subscriber and subscription.newly_configured(self.archive, self.outlet)):
+            self.archive.requeue(self.archive.teaser_urls(slug), "refetch-teaser")
+
+        limit = self.options.max_articles if self.options.max_articles is not None else self.outlet.max_articles
+        queue = self.archive.pending(slug, limit)
+        if self.progress:
+            self.progress(slug, 0, len(queue))
+        work: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        for item in queue:
+            work.put_nowait(item)
+
+        async def worker() -> None:
+            while not self.stop.is_set():
+                try:
+                    canonical, fetch_url = work.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                await self.fetch_and_store(canonical, fetch_url)
+                if self.progress:
+                    self.progress(slug, 1, None)
+
+        await asyncio.gather(*(worker() for _ in range(self.outlet.concurrency)))
+
+        counts = self.archive.outlet_counts(self.run_id).get(slug, {})
+        self.result.counts = {k: v for k, v in counts.items() if k != "status"}
+        if self.stop.is_set():
+            self.result.status = "interrupted"
+        elif not found.candidates and found.errors and not counts.get("fetched"):
+            self.result.status = "failed"
+        elif counts.get("errors"):
+            self.result.status = "partial"
+        self.archive.finish_outlet(self.run_id, slug, self.result.status)
+        return self.result
+
+    async def fetch_and_store(self, canonical: str, fetch_url: str) -> None:
+        slug = self.outlet.slug
+        article_id = self.archive.known(canonical)
+        etag, last_modified = self.archive.validators_for(canonical) if article_id else (None, None)
+        try:
+            page = await self.fetcher.get(fetch_url, etag=etag, last_modified=last_modified, cookies=self.cookies)
+        except FetchError as exc:
+            with self.archive.transaction():
+                self.archive.mark(canonical, "failed" if exc.status and exc.status < 500 else "pending", str(exc))
+            self.error(fetch_url, "fetch", exc)
+            return
+        if page.not_modified and article_id is not None:
+            with self.archive.transaction():
+                self.archive.update_article(article_id, {"last_checked": page.fetched_at})
+                self.archive.mark(canonical, "done")
+                self.archive.bump(self.run_id, slug, fetched=1, unchanged=1)
+            return
+        try:
+            article = extract_article(page.text, page.final_url, self.outlet.extract, self.outlet.paywall)
+        except Exception as exc:  # the extractor promises not to raise; a bug must not stop the run
+            log.exception("extractor failed on %s", page.final_url)
+            with self.archive.transaction():
+                self.archive.mark(canonical, "failed", f"extract: {exc}")
+            self.error(page.final_url, "extract", exc)
+            return
+        access = classify(article, subscriber_session=self.subscriber)
+        with self.archive.transaction():
+            outcome = self.store(canonical, fetch_url, page, article, access, article_id)
+            self.archive.mark(canonical, "done")
+            counts = {"fetched": 1, outcome: 1}
+            if access.label == "teaser" and outcome in ("new", "updated"):
+                counts["teasers"] = 1
+            self.archive.bump(self.run_id, slug, **counts)
+        log.info("%s: %s %s (%s)", slug, outcome, page.final_url, access.label)
+
+    def store(
+        self, canonical: str, fetch_url: str, page: Page, article: Article, access: Access, article_id: int | None
+    ) -> str:
+        """Write one fetched article; returns the counter it adds to. Runs inside the article's transaction."""
+        archive = self.archive
+        declared = dedup.prefer_canonical(page.final_url, article.canonical_url)
+        aliases = {canonical, self.canonical(page.final_url), self.canonical(declared)}
+        if article_id is None:
+            article_id = next((i for i in map(archive.known, sorted(aliases)) if i is not None), None)
+        content_hash = dedup.content_hash(article.text)
+        row = article_row(article, access, page, self.canonical(declared), content_hash)
+        row["run_id"] = self.run_id
+
+        if article_id is not None:
+            old = archive.stored(article_id)
+            changed = dedup.what_changed(
+                {"text": old.text, "title": old.title, "access": old.access},
+                {"text": article.text, "title": article.title, "access": access.label},
+            )
+            # A teaser never replaces full text we already hold (e.g. after a subscription lapsed).
+            downgrade = access.label == "teaser" and old.access != "teaser"
+            for url in aliases:
+                archive.add_alias(url, article_id)
+            if not changed or downgrade:
+                archive.update_article(
+                    article_id,
+                    {"last_checked": page.fetched_at, "etag": page.etag, "last_modified": page.last_modified},
+                )
+                return "unchanged"
+            row.pop("canonical_url")
+            archive.new_version(old, changed, row)
+            self.index.remove(article_id)
+            sketch = self.index.sketch(article.text)
+            if sketch is not None:
+                self.index.add(article_id, sketch)
+            return "updated"
+
+        duplicate_of: int | None = archive.first_with_hash(content_hash) if article.text else None
+        rule, similarity = ("exact", 1.0) if duplicate_of else (None, None)
+        sketch = self.index.sketch(article.text)
+        if duplicate_of is None and sketch is not None:
+            near = self.index.find(sketch)
+            if near is not None:
+                duplicate_of, similarity = near
+                rule = "near"
+        if row["canonical_url"] != canonical and archive.known(row["canonical_url"]) is not None:
+            row["canonical_url"] = canonical  # the declared canonical belongs to another row already
+        row.update(
+            outlet=self.outlet.slug,
+            version=1,
+            first_seen=page.fetched_at,
+            duplicate_of=duplicate_of,
+            duplicate_rule=rule,
+            similarity=similarity,
+        )
+        new_id = archive.insert_article(row)
+        for url in aliases:
+            archive.add_alias(url, new_id)
+        if duplicate_of is None and sketch is not None:
+            self.index.add(new_id, sketch)
+        return "duplicates" if duplicate_of else "new"
+
+
+def _run_status(results: list[OutletResult], stopped: bool) -> str:
+    ran = [r for r in results if r.status != "skipped"]
+    if stopped:
+        return "interrupted"
+    if ran and all(r.status == "failed" for r in ran):
+        return "failed"
+    if any(r.status in ("failed", "partial") for r in ran):
+        return "partial"
+    return "ok"
+
+
+async def run_async(settings: Settings, options: RunOptions, progress: ProgressCallback | None = None) -> RunReport:
+    slugs = list(options.outlets) or list(settings.outlets)
+    lock = ArchiveLock(settings.database_path)
+    lock.acquire(wait=options.wait_for_lock)
+    archive = Archive.open(settings.database_path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        archive.upsert_outlets({"slug": o.slug, "name": o.name, "home": o.home} for o in settings.outlets.values())
+        now = datetime.now(UTC)
+        run_id = archive.start_run(slugs)
+        results: list[OutletResult] = []
+        todo: list[Outlet] = []
+        for slug in slugs:
+            outlet = settings.outlets[slug]
+            if options.force or due(outlet, archive.last_finished(slug), now):
+                todo.append(outlet)
+            else:
+                results.append(OutletResult(slug, status="skipped", messages=["not due yet (see `every`)"]))
+
+        def on_request(record: RequestRecord) -> None:
+            archive.request_buffer.append(
+                {
+                    "url": record.url,
+                    "method": record.method,
+                    "status": record.status,
+                    "bytes": record.bytes,
+                    "elapsed_ms": round(record.elapsed_ms, 1),
+                    "error": record.error,
+                    "at": record.started_at,
+                }
+            )
+
+        async with Fetcher(settings.fetch, on_request=on_request) as fetcher:
+            runs = [OutletRun(settings, o, archive, fetcher, run_id, options, stop, progress) for o in todo]
+            outcomes = await asyncio.gather(*(r.run() for r in runs), return_exceptions=True)
+        for outlet_run, outcome in zip(runs, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                log.error("%s: run failed: %s", outlet_run.outlet.slug, outcome, exc_info=outcome)
+                outlet_run.error("", "run", outcome)
+                outlet_run.result.status = "failed"
+                archive.finish_outlet(run_id, outlet_run.outlet.slug, "failed")
+                outlet_run.result.counts = {
+                    k: v
+                    for k, v in archive.outlet_counts(run_id).get(outlet_run.outlet.slug, {}).items()
+                    if k != "status"
+                }
+            results.append(outlet_run.result)
+        order = {slug: i for i, slug in enumerate(slugs)}
+        results.sort(key=lambda r: order[r.slug])
+        status = _run_status(results, stop.is_set())
+        totals = archive.finish_run(run_id, status)
+        return RunReport(run_id, status, results, totals)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+        archive.close()
+        lock.release()
+
+
+def run(settings: Settings, options: RunOptions, progress: ProgressCallback | None = None) -> RunReport:
+    """Do one full pass over the configured (or chosen) outlets."""
+    return asyncio.run(run_async(settings, options, progress))

@@ -1,0 +1,156 @@
+"""Issue #2 end to end: the real `scraper` command against the sample outlet on 127.0.0.1,
+a real SQLite archive, and a real Datasette reading it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scraper.sample_outlet import PROMPT_LINES, SampleServer, Site, build_site
+from tests.helpers import free_port, run_scraper, write_config
+
+BOILERPLATE = (
+    "cookie",
+    "newsletter",
+    "Apply for this job",
+    "Sample Media Group Limited",
+    "Read More News",
+    "Share this article",
+    "Related articles",
+)
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return build_site(seed=7, articles=70)
+
+
+@pytest.fixture(scope="module")
+def archived(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, SampleServer]]:
+    tmp_path = tmp_path_factory.mktemp("first-run")
+    with SampleServer(site) as server:
+        config = write_config(tmp_path, {"sample": server.url})
+        first = run_scraper("run", "--config", str(config))
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "sample: ok; discovered" in first.stdout
+        yield tmp_path / "archive.db", server
+
+
+def rows(db: Path, sql: str, *params: object) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_archives_clean_articles_with_metadata(archived: tuple[Path, SampleServer], site: Site) -> None:
+    db, _ = archived
+    articles = rows(db, "SELECT * FROM articles WHERE duplicate_of IS NULL")
+    assert len(articles) >= 50
+    by_title = {a.title: a for a in site.articles}
+    matched = 0
+    for row in articles:
+        assert row["title"] and row["text"] and row["published"], dict(row)
+        assert json.loads(row["authors"]), row["url"]
+        truth = by_title.get(row["title"])
+        if truth is None:
+            continue
+        matched += 1
+        assert json.loads(row["authors"]) == list(truth.authors)
+        assert row["published"][:16] == truth.published_iso[:16]
+        expected = truth.teaser_text if row["access"] == "teaser" else truth.text
+        # every public paragraph, subheading and list item is kept, each on its own line
+        lines = set(row["text"].splitlines())
+        for line in filter(None, expected.splitlines()):
+            assert line.strip() in lines, (row["url"], line)
+    assert matched >= 50
+    access = {r["access"]: r["n"] for r in rows(db, "SELECT access, COUNT(*) AS n FROM articles GROUP BY access")}
+    assert access.get("teaser", 0) >= 5 and access.get("free", 0) >= 5
+
+
+def test_no_boilerplate_or_prompt_in_any_text(archived: tuple[Path, SampleServer]) -> None:
+    db, _ = archived
+    for row in rows(db, "SELECT url, text FROM articles"):
+        lines = [line.strip() for line in row["text"].splitlines()]
+        for prompt_line in PROMPT_LINES:
+            assert prompt_line not in lines, (row["url"], prompt_line)
+        lowered = row["text"].lower()
+        for phrase in BOILERPLATE:
+            assert phrase.lower() not in lowered, (row["url"], phrase)
+
+
+def test_bulleted_list_survives_as_lines(archived: tuple[Path, SampleServer], site: Site) -> None:
+    db, _ = archived
+    free = [a for a in site.articles if a.access == "free" and a.list_items]
+    assert free
+    text = rows(db, "SELECT text FROM articles WHERE title = ?", free[0].title)[0]["text"]
+    lines = text.splitlines()
+    for item in free[0].list_items:
+        assert item in lines
+
+
+def test_second_run_adds_no_rows(archived: tuple[Path, SampleServer], tmp_path: Path) -> None:
+    db, server = archived
+    before = rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
+    config = write_config(db.parent, {"sample": server.url}, name="again.toml")
+    again = run_scraper("run", "--config", str(config))
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"] == before
+    assert "new 0" in again.stdout
+    runs = rows(db, "SELECT status FROM runs ORDER BY id")
+    assert [r["status"] for r in runs][-2:] == ["ok", "ok"]
+
+
+def test_full_text_search_in_datasette(archived: tuple[Path, SampleServer], site: Site) -> None:
+    db, _ = archived
+    target = next(a for a in site.articles if a.access == "free")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(db), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/archive/articles.json"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(url, params={"_search": f'"{target.phrase}"', "_shape": "objects"})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "datasette did not start"
+                time.sleep(0.2)
+        assert answer.status_code == 200
+        found = answer.json()["rows"]
+        assert [r["title"] for r in found][:1] == [target.title]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_unreachable_outlet_fails_cleanly_and_keeps_the_archive(
+    archived: tuple[Path, SampleServer], tmp_path: Path
+) -> None:
+    db, _ = archived
+    before = rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
+    dead = f"http://127.0.0.1:{free_port()}/"
+    config = write_config(db.parent, {"gone": dead}, name="dead.toml")
+    result = run_scraper("run", "--config", str(config))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "gone: failed" in result.stdout
+    assert "127.0.0.1" in result.stderr  # the per-outlet error names what could not be reached
+    assert rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"] == before
+    assert rows(db, "PRAGMA integrity_check")[0][0] == "ok"
+    errors = rows(db, "SELECT * FROM errors WHERE outlet = 'gone'")
+    assert errors

@@ -1,0 +1,110 @@
+"""The archive on its own: schema, full-text search, transactions and the per-archive lock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from scraper.archive import Archive, ArchiveLock
+from scraper.errors import ArchiveError, LockHeld
+
+
+def article(**values: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "outlet": "mj",
+        "url": "https://example.org/a",
+        "canonical_url": "https://example.org/a",
+        "title": "Councils warn over funding",
+        "text": "Chief executives said budgets were stretched.",
+        "access": "free",
+        "authors": "[]",
+        "version": 1,
+        "content_hash": "h1",
+    }
+    row.update(values)
+    return row
+
+
+def test_schema_wal_and_fts(tmp_path: Path) -> None:
+    archive = Archive.open(tmp_path / "a.db")
+    archive.upsert_outlets([{"slug": "mj", "name": "The MJ", "home": "https://example.org/"}])
+    with archive.transaction():
+        archive.insert_article(article())
+    assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = set(archive.db.table_names())
+    assert {"articles", "versions", "runs", "run_outlets", "errors", "requests", "frontier", "articles_fts"} <= tables
+    # porter stemming: "warning" finds "warn", "budget" finds "budgets"
+    hits = archive.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'warning budget'").fetchall()
+    assert hits == [(1,)]
+    archive.close()
+    # opening again keeps the data and does not recreate anything
+    again = Archive.open(tmp_path / "a.db")
+    assert again.db["articles"].count == 1
+    assert again.integrity_ok()
+    again.close()
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    archive = Archive.open(tmp_path / "a.db")
+    archive.upsert_outlets([{"slug": "mj", "name": "The MJ", "home": "https://example.org/"}])
+    with pytest.raises(RuntimeError), archive.transaction():
+        archive.insert_article(article())
+        raise RuntimeError("crash in the middle of an article")
+    assert archive.db["articles"].count == 0
+    assert archive.db.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0] == 0
+
+
+def test_read_only_open_of_missing_archive(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="no archive here yet"):
+        Archive.open(tmp_path / "missing.db", read_only=True)
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ArchiveError, match="cannot open the archive"):
+        Archive.open(bad)
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from scraper.archive import ArchiveLock
+    lock = ArchiveLock(Path(sys.argv[1]))
+    lock.acquire()
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def test_lock_between_two_processes_and_release_on_death(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LockHeld, match=rf"pid {holder.pid}.*--wait"):
+            ArchiveLock(db).acquire()
+        with pytest.raises(LockHeld):
+            ArchiveLock(db).acquire(wait=True, timeout=0.5)
+    finally:
+        holder.kill()  # SIGKILL: the OS drops the lock with the process, no stale lock file
+        holder.wait()
+    lock = ArchiveLock(db)
+    lock.acquire()
+    lock.release()
+
+
+def test_wait_gets_the_lock_when_the_holder_finishes(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "1"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    lock = ArchiveLock(db)
+    lock.acquire(wait=True, timeout=30)
+    lock.release()
+    holder.wait()

@@ -1,0 +1,245 @@
+"""scraper.extract: metadata sources, boilerplate removal, text layout, robustness."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scraper.config import ExtractRules
+from scraper.extract import article_to_dict, extract_article
+from scraper.extract.authors import clean_authors
+from scraper.extract.dates import parse_date, to_iso
+from scraper.models import Article
+
+URL = "https://news.example.com/2024/05/story"
+PARAS = [
+    "The council approved the new budget on Tuesday evening, after a long debate about funding and roads.",
+    "Members argued for three hours over the cost of the proposals, which include a library and two bridges.",
+    "The leader said the plan would protect frontline services; the opposition called it a missed chance.",
+    "A final vote is expected next month, when the detailed figures will be published for residents to read.",
+]
+
+
+def page(head: str = "", body: str = "", article_extra: str = "") -> str:
+    paras = "".join(f"<p>{p}</p>" for p in PARAS)
+    return (
+        f"<html lang='en-GB'><head>{head}</head><body>"
+        "<nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"
+        f"{body}<article><h1>Council approves budget</h1>{article_extra}"
+        f"<div class='article-body'>{paras}</div></article>"
+        "<footer><p>Copyright 2024 Example News Ltd, all rights reserved, registered in England.</p>"
+        "</footer></body></html>"
+    )
+
+
+def test_jsonld_graph_with_nested_authors_wins_over_meta() -> None:
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "Example"},
+            {
+                "@type": "NewsArticle",
+                "headline": "Budget passed after long debate",
+                "datePublished": "2024-05-03T15:47:42+02:00",
+                "dateModified": "2024-05-04T08:00:00Z",
+                "author": [
+                    {"@type": "Person", "name": "By Jane Doe"},
+                    {"@type": "Person", "name": "John Roe"},
+                ],
+                "articleSection": "Politics",
+                "keywords": ["budget", "council"],
+                "wordCount": 321,
+            },
+        ],
+    }
+    head = (
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+        '<meta property="og:title" content="Other title | Example">'
+        '<meta name="author" content="Someone Else">'
+    )
+    article = extract_article(page(head), URL)
+    assert article.title == "Budget passed after long debate"
+    assert article.authors == ("Jane Doe", "John Roe")
+    assert article.published == "2024-05-03T15:47:42+02:00"
+    assert article.modified == "2024-05-04T08:00:00+00:00"
+    assert article.section == "Politics"
+    assert article.tags == ("budget", "council")
+    assert article.word_count == 321
+    assert article.language == "en"
+
+
+def test_opengraph_and_article_meta() -> None:
+    head = (
+        '<meta property="og:title" content="Budget passed | Example News">'
+        '<meta property="og:site_name" content="Example News">'
+        '<meta property="article:published_time" content="2024-05-03T10:00:00+01:00">'
+        '<meta property="article:section" content="Local">'
+        '<meta property="article:tag" content="roads"><meta property="article:tag" content="schools">'
+        '<meta property="og:description" content="The standfirst.">'
+        '<meta property="og:image" content="/img/a.jpg">'
+        '<link rel="canonical" href="/2024/05/story">'
+    )
+    article = extract_article(page(head), URL)
+    assert article.title == "Budget passed"
+    assert article.published == "2024-05-03T10:00:00+01:00"
+    assert article.section == "Local"
+    assert article.tags == ("roads", "schools")
+    assert article.description == "The standfirst."
+    assert article.image == "https://news.example.com/img/a.jpg"
+    assert article.canonical_url == "https://news.example.com/2024/05/story"
+
+
+def test_dublin_core_meta() -> None:
+    head = (
+        '<meta name="DC.title" content="Budget passed by council">'
+        '<meta name="DC.date.issued" content="2024-05-03T09:30:00Z">'
+        '<meta name="DC.creator" content="Doe, Jane">'
+    )
+    article = extract_article(page(head), URL)
+    assert article.title == "Budget passed by council"
+    assert article.published == "2024-05-03T09:30:00+00:00"
+    assert article.authors == ("Jane Doe",)
+
+
+def test_microdata_and_time_element() -> None:
+    extra = (
+        '<span itemprop="author" itemscope><span itemprop="name">Ann Smith</span></span>'
+        '<time datetime="2024-05-03T07:15:00-04:00">3 May</time>'
+    )
+    article = extract_article(page(article_extra=extra), URL)
+    assert article.title == "Council approves budget"  # from <h1>
+    assert article.authors == ("Ann Smith",)
+    assert article.published == "2024-05-03T07:15:00-04:00"
+
+
+def test_trade_press_byline_with_date() -> None:
+    # The MJ style: section label above the headline, "By X | 02 October 2013" byline.
+    extra = '<div class="section-label">WHITEHALL</div><p class="byline">By MJ reporter | 02 October 2013</p>'
+    article = extract_article(page(article_extra=extra), URL)
+    assert article.authors == ("MJ reporter",)
+    assert article.published == "2013-10-02T00:00:00"
+    assert "By MJ reporter" not in article.text
+
+
+def test_authors_cleaned_split_and_deduplicated() -> None:
+    assert clean_authors(["By Jane Doe and John Roe", "JANE DOE", "Jane Doe, Political Editor"]) == (
+        "Jane Doe",
+        "John Roe",
+    )
+    assert clean_authors(["Von Max Muster und Erika Muster"]) == ("Max Muster", "Erika Muster")
+    assert clean_authors(["https://facebook.com/someone", "jane@example.com"]) == ()
+
+
+def test_dates_keep_offset_and_read_epochs() -> None:
+    assert to_iso(parse_date("2024-05-03 15:47:42 +0200")) == "2024-05-03T15:47:42+02:00"
+    assert to_iso(parse_date("Fri, 03 May 2024 13:47:42 GMT")) == "2024-05-03T13:47:42+00:00"
+    assert to_iso(parse_date("1714744062")) == "2024-05-03T13:47:42+00:00"
+    assert parse_date("not a date") is None
+
+
+def test_body_text_layout_and_lists() -> None:
+    extra_body = "<h2>What happens next</h2><ul><li>First step</li><li>Second step</li></ul>"
+    html = page().replace("</div></article>", f"{extra_body}</div></article>")
+    text = extract_article(html, URL).text
+    blocks = text.split("\n\n")
+    assert blocks[: len(PARAS)] == PARAS
+    assert blocks[len(PARAS) :] == ["What happens next", "First step", "Second step"]
+
+
+def test_boilerplate_removed() -> None:
+    boiler = (
+        '<div class="share-bar"><a href="#">Share on Facebook</a> <span>Share this article</span></div>'
+        '<div class="newsletter-signup"><p>Sign up to our daily newsletter for the best stories</p></div>'
+        '<div id="cookie-banner"><p>We use cookies to improve your experience on this website.</p></div>'
+        '<figure><img src="a.jpg"><figcaption>Councillors in the chamber</figcaption></figure>'
+        '<ul class="related-links"><li><a href="/a">Another story about the council budget</a></li>'
+        '<li><a href="/b">Yet another story about roads</a></li></ul>'
+    )
+    html = page().replace("<div class='article-body'>", f"<div class='article-body'>{boiler}")
+    html = html.replace(
+        "</body>",
+        '<section id="comments"><p>Reader one: I think this budget is a disaster for our town.</p>'
+        "<p>Reader two: I completely disagree with the previous commenter here.</p></section></body>",
+    )
+    text = extract_article(html, URL).text
+    assert text.split("\n\n") == PARAS
+
+
+def test_rules_override_generic_result() -> None:
+    html = page(article_extra='<div class="kicker">Politics</div><span class="who">Sam Writer</span>')
+    html = html.replace(PARAS[0], PARAS[0] + "</p><p>Advertisement feature: buy our calendar")
+    rules = ExtractRules(
+        body="div.article-body",
+        title="h1",
+        byline="span.who",
+        section="div.kicker",
+        date=None,
+        drop=(),
+        drop_phrases=("Advertisement feature: buy our calendar",),
+    )
+    article = extract_article(html, URL, rules)
+    assert article.authors == ("Sam Writer",)
+    assert article.section == "Politics"
+    assert article.text.split("\n\n") == PARAS
+
+
+def test_article_to_dict_is_json_ready() -> None:
+    data = article_to_dict(extract_article(page(), URL))
+    assert json.loads(json.dumps(data)) == data
+    assert data["title"] == "Council approves budget"
+    assert isinstance(data["authors"], list) and isinstance(data["paywall_signals"], list)
+
+
+def test_degenerate_inputs_give_empty_articles() -> None:
+    for html in ("", "   ", "\x00\x01\x02", "<html", "\ud800 lone surrogate", "<div>" * 50_000):
+        article = extract_article(html, URL)
+        assert isinstance(article, Article)
+        assert article.url == URL
+
+
+def test_bytes_in_a_wrong_encoding() -> None:
+    html = page().encode("utf-16")
+    assert isinstance(extract_article(html, URL), Article)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.text(max_size=400),
+        st.lists(
+            st.sampled_from(
+                [
+                    "<p>",
+                    "</p>",
+                    "<div class='x'>",
+                    "</div>",
+                    "<script>",
+                    "<br>",
+                    "<!--",
+                    "-->",
+                    "word ",
+                    '<script type="application/ld+json">{"@type":"NewsArticle","author":',
+                    "[{",
+                    "null",
+                    "}",
+                    "<meta property='article:published_time' content='",
+                    "2024-13-45T99:99",
+                    "'>",
+                    "<time datetime='",
+                    "&amp;",
+                    "<li>",
+                    "<h1>",
+                    "\x00",
+                    "\ud800",
+                ]
+            ),
+            max_size=60,
+        ).map("".join),
+    )
+)
+def test_never_raises(html: str) -> None:
+    article = extract_article(html, URL)
+    assert isinstance(article, Article)
+    assert isinstance(article.text, str)
