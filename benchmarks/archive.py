@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/archive.py --quick          # 50,000 articles
     .venv/bin/python benchmarks/archive.py                  # 1,000,000 articles (several minutes, ~10 GB in /tmp)
     .venv/bin/python benchmarks/archive.py --rows 200000 --path /tmp/a.db --keep
+    .venv/bin/python benchmarks/archive.py --queries-only --path /tmp/a.db   # re-time the queries
 
 The archive is made by scraper.archive.Archive.open (the real schema: indexes, articles_fts with the
 porter tokenizer and its triggers) plus scraper.browse.prepare_for_datasette (the daily-counts
@@ -12,11 +13,13 @@ in as news text has them, spread over four years and five outlets, 2% exact dupl
 
 Reported, each query as the median of --repeat runs after one warm-up:
 - insert rate: articles per second spent in executemany + commit (generation not counted), and
-  the same over the first --baseline-rows rows against a baseline archive without the daily-counts
-  triggers, built in the same run (the triggers' cost as a ratio);
+  the same over the first --baseline-rows rows against two baselines built in the same run: without
+  the daily-counts triggers (their cost as a ratio), and without the FTS triggers as well (the
+  share of the insert time that full-text indexing takes);
 - database size per article (after a WAL checkpoint);
-- the stored search query (bm25-ranked, snippets, highlights) for a topical two-word phrase, and
-  for a phrase of two very common words (the worst case: both doclists cover most articles);
+- for topical two-word phrases of different frequency, and for a phrase of two very common words
+  (the worst case): the stored search query (bm25-ranked, snippets, highlights), the stored
+  search_latest query (newest first, stops at its LIMIT), and the articles table's search box;
 - the stored "articles per week per outlet" query (reads article_days) and, as its baseline, the
   same aggregation computed from articles.
 """
@@ -24,7 +27,9 @@ Reported, each query as the median of --repeat runs after one warm-up:
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -39,11 +44,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scraper.archive import Archive  # noqa: E402
-from scraper.browse import prepare_for_datasette  # noqa: E402
-from scraper.browse.schema import COUNTS_TRIGGERS  # noqa: E402
-from scraper.browse.plugins.scraper_browse import fts_query  # noqa: E402
-from scraper.browse.queries import ARTICLES_PER_WEEK, SEARCH  # noqa: E402
+from scraper.archive import Archive
+from scraper.browse import prepare_for_datasette
+from scraper.browse.plugins.scraper_browse import fts_query
+from scraper.browse.queries import ARTICLES_PER_WEEK, SEARCH, SEARCH_LATEST
+from scraper.browse.schema import COUNTS_TRIGGERS
 
 OUTLETS = (
     ("mj", "The MJ", 0.30, {"free": 0.55, "teaser": 0.35, "subscriber": 0.10}),
@@ -52,19 +57,25 @@ OUTLETS = (
     ("gazette", "Casterbridge Gazette", 0.15, {"free": 0.70, "teaser": 0.25, "subscriber": 0.05}),
     ("review", "Public Finance Review", 0.10, {"free": 0.20, "teaser": 0.50, "subscriber": 0.30}),
 )
-COMMON = (
-    "the of and to a in that is for on it with as was be by at this have from or are an they which you "
-    "not but were been their has more one had also its all would will about there said council after "
-    "than other new when some year could people who out over into two first up only can time his her "
-    "we may them so no what local government its budget years should must"
+COMMON = (  # noqa: SIM905  (word lists read better as text)
+    "the of and to a in that is for on it with as was be by at this have from or are an they which "
+    "you not but were been their has more one had also its all would will about there said council "
+    "after than other new when some year could people who out over into two first up only can time "
+    "his her we may them so no what local government its budget years should must"
 ).split()
-TOPICS = (
-    "housing revenue", "social care", "council tax", "business rates", "children services",
-    "adult care", "capital programme", "pension fund", "climate emergency", "planning appeal",
-    "local plan", "highways maintenance", "waste collection", "section 114", "care homes",
-    "bus services", "leisure centre", "levelling up", "devolution deal", "audit committee",
-)
-SYLLABLES = (
+# Topic phrases: each article is about one (sometimes two), popularity Zipf-like (s = 0.7), so the
+# most common phrase is in ~9% of articles, the 10th in ~2%, the 60th in ~0.5%, as in a trade archive.
+_FIRST = (  # noqa: SIM905  (word lists read better as text)
+    "housing social adult capital pension business council planning waste bus climate children "
+    "highways school library leisure parking audit care public"
+).split()
+_SECOND = (  # noqa: SIM905  (word lists read better as text)
+    "revenue care rates fund services plan appeal collection homes emergency programme maintenance "
+    "committee deal budget reform"
+).split()
+TOPICS = tuple(random.Random(7).sample([f"{a} {b}" for a in _FIRST for b in _SECOND if a != b], 100))
+TOPIC_WEIGHTS = [1 / (rank + 1) ** 0.7 for rank in range(len(TOPICS))]
+SYLLABLES = (  # noqa: SIM905  (word lists read better as text)
     "quor val bren tas mor lin dex fal rin tho gra vel sim par den kol mab ter sor vin lum bar cas "
     "pel dor rix tam hol ner fen gis bol wen"
 ).split()
@@ -87,10 +98,10 @@ class Generator:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         vocabulary = COMMON + [pseudo_word(i) for i in range(30_000)]
-        weights = [1 / (rank + 1) for rank in range(len(vocabulary))]  # Zipf, s = 1
+        cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocabulary))))  # Zipf
         self.sentences = []
         for _ in range(40_000):
-            words = self.rng.choices(vocabulary, weights=weights, k=self.rng.randint(8, 22))
+            words = self.rng.choices(vocabulary, cum_weights=cumulative, k=self.rng.randint(8, 22))
             self.sentences.append(" ".join(words).capitalize() + ".")
         self.authors = [f"{first} {last}" for first in ("Amelia", "Tom", "Priya", "Kwame", "Helen", "Imran")
                         for last in ("Shah", "Hale", "Brook", "Moss", "Okafor", "Reid", "Lowe")]
@@ -99,12 +110,13 @@ class Generator:
 
     def text(self) -> str:
         rng = self.rng
-        paragraphs, words = [], 0
+        topics = rng.choices(TOPICS, weights=TOPIC_WEIGHTS, k=2 if rng.random() < 0.3 else 1)
+        paragraphs: list[str] = []
+        words = 0
         while words < WORDS_PER_ARTICLE:
             sentences = rng.choices(self.sentences, k=4)
-            if rng.random() < 0.5:
-                topic = rng.choice(TOPICS)
-                sentences.insert(rng.randrange(5), f"The {topic} report was discussed.")
+            if len(paragraphs) < 3:  # the topic is named in the first paragraphs, as in a news story
+                sentences.insert(rng.randrange(5), f"The {topics[len(paragraphs) % len(topics)]} report was discussed.")
             paragraph = " ".join(sentences)
             words += paragraph.count(" ") + 1
             paragraphs.append(paragraph)
@@ -134,7 +146,7 @@ class Generator:
                 "description": rng.choice(self.sentences), "published": published, "modified": published,
                 "authors": json.dumps(rng.sample(self.authors, rng.choice((1, 1, 1, 2)))),
                 "section": rng.choice(("News", "Finance", "Social care", "Housing", "Politics", "Opinion")),
-                "tags": json.dumps(rng.sample(TOPICS, 2)), "language": "en", "text": text,
+                "tags": json.dumps(rng.sample(TOPICS[:20], 2)), "language": "en", "text": text,
                 "word_count": text.count(" ") + 1, "access": access,
                 "paywall_declared": None if access == "free" else 1, "paywall_signals": "[]",
                 "content_hash": content_hash, "duplicate_of": duplicate_of,
@@ -144,7 +156,9 @@ class Generator:
             }
 
 
-def fill(path: Path, rows: int, batch: int, seed: int, *, counts: bool, quiet: bool = False) -> tuple[float, float]:
+def fill(
+    path: Path, rows: int, batch: int, seed: int, *, counts: bool, fts: bool = True, quiet: bool = False
+) -> tuple[float, float]:
     """Fill a new archive; returns (seconds inserting, wall seconds)."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -154,19 +168,24 @@ def fill(path: Path, rows: int, batch: int, seed: int, *, counts: bool, quiet: b
     else:  # in case Archive.open already prepared it
         for trigger in COUNTS_TRIGGERS:
             archive.db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    if not fts:  # sqlite-utils' names for the triggers that keep articles_fts in step
+        for trigger in ("articles_ai", "articles_ad", "articles_au"):
+            archive.db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     archive.upsert_outlets({"slug": s, "name": n, "home": f"https://{s}.example/"} for s, n, _, _ in OUTLETS)
     archive.db.execute("INSERT INTO runs (id, started_at, status) VALUES (1, '2021-01-01T00:00:00+00:00', 'ok')")
     archive.db.conn.commit()
     conn = archive.db.conn
-    generator = Generator(seed)
-    columns = list(next(Generator(seed).rows(1)).keys())
-    sql = f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    rows_iter = Generator(seed).rows(rows)
+    columns: list[str] = []
     inserting = 0.0
     wall = time.perf_counter()
     done = 0
     while done < rows:
         n = min(batch, rows - done)
-        values = [tuple(row[c] for c in columns) for row in generator.rows(n, first_id=done + 1)]
+        chunk = list(itertools.islice(rows_iter, n))
+        columns = columns or list(chunk[0])
+        values = [tuple(row[c] for c in columns) for row in chunk]
+        sql = f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         start = time.perf_counter()
         with conn:
             conn.executemany(sql, values)
@@ -178,6 +197,12 @@ def fill(path: Path, rows: int, batch: int, seed: int, *, counts: bool, quiet: b
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     archive.close()
     return inserting, wall
+
+# What Datasette runs for ?_search= on the articles table (sorted by the default, published desc).
+SEARCH_BOX_SQL = (
+    "SELECT id, outlet, title, published, access FROM articles WHERE rowid IN "
+    "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q) ORDER BY published DESC, id LIMIT 101"
+)
 
 
 def median_ms(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -201,7 +226,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--path", type=Path, default=Path("/tmp/scraper-bench-archive.db"))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="only time the queries, on the archive already at --path (kept)")
     args = parser.parse_args()
+    if args.queries_only:
+        measure_queries(args.path, args.repeat)
+        return
     rows = 50_000 if args.quick else args.rows
     baseline_rows = min(args.baseline_rows, rows)
 
@@ -209,50 +239,66 @@ def main() -> None:
           f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs", flush=True)
     baseline_path = args.path.with_name(args.path.stem + "-baseline.db")
     base_insert, _ = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, quiet=True)
+    no_fts_insert, _ = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, fts=False, quiet=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{baseline_path}{suffix}").unlink(missing_ok=True)
     # The same first rows with the counts triggers, timed alone so the two rates compare like with like.
-    first_insert, _ = fill(args.path, baseline_rows, args.batch, args.seed, counts=True, quiet=True)
-    inserting, wall = (first_insert, first_insert) if rows == baseline_rows else fill(
-        args.path, rows, args.batch, args.seed, counts=True
-    )
+    first_insert, first_wall = fill(args.path, baseline_rows, args.batch, args.seed, counts=True, quiet=True)
+    if rows == baseline_rows:
+        inserting, wall = first_insert, first_wall
+    else:
+        inserting, wall = fill(args.path, rows, args.batch, args.seed, counts=True)
     size = args.path.stat().st_size
     print(f"insert: {rows / inserting:,.0f} articles/s inserting ({inserting:.1f} s; {rows / wall:,.0f}/s "
           f"including generation, {wall:.1f} s)")
     print(f"  first {baseline_rows:,} rows: {baseline_rows / first_insert:,.0f}/s with daily-counts triggers, "
           f"{baseline_rows / base_insert:,.0f}/s without (ratio {base_insert / first_insert:.2f})")
+    print(f"  first {baseline_rows:,} rows without the FTS triggers either: {baseline_rows / no_fts_insert:,.0f}/s "
+          f"(full-text indexing takes {100 * (1 - no_fts_insert / base_insert):.0f}% of the insert time)")
     print(f"size: {size / 1e9:.2f} GB, {size / rows / 1024:.1f} KiB per article")
+    measure_queries(args.path, args.repeat)
+    if not args.keep:
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(f"{args.path}{suffix}").unlink(missing_ok=True)
 
-    db = sqlite3.connect(f"file:{args.path}?mode=ro", uri=True)
+
+def measure_queries(path: Path, repeat: int) -> None:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    print(f"queries on {rows:,} articles, median of {repeat} runs after a warm-up:")
     db.create_function("fts_query", 1, fts_query, deterministic=True)
     blank = {"outlet": "", "since": "", "until": ""}
     for label, phrase in (
-        ("topical phrase", '"housing revenue"'),
-        ("topical phrase", '"pension fund"'),
-        ("common-word phrase", f'"{COMMON[1]} {COMMON[2]}"'),
+        ("most common topic", f'"{TOPICS[0]}"'),
+        ("10th topic", f'"{TOPICS[9]}"'),
+        ("60th topic", f'"{TOPICS[59]}"'),
+        ("two very common words (worst case)", f'"{COMMON[1]} {COMMON[2]}"'),
     ):
-        ms, result = median_ms(lambda p=phrase: db.execute(SEARCH.sql, {**blank, "q": p}).fetchall(), args.repeat)
+        search = functools.partial(db.execute, SEARCH.sql, {**blank, "q": phrase})
+        ms, _ = median_ms(lambda: search().fetchall(), repeat)  # noqa: B023  (called at once)
+        latest = functools.partial(db.execute, SEARCH_LATEST.sql, {"outlet": "", "since": "", "q": phrase})
+        latest_ms, _ = median_ms(lambda: latest().fetchall(), repeat)  # noqa: B023
+        box = functools.partial(db.execute, SEARCH_BOX_SQL, {"q": fts_query(phrase)})
+        box_ms, _ = median_ms(lambda: box().fetchall(), repeat)  # noqa: B023
         hits = db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [phrase]).fetchone()[0]
-        print(f"search {label} {phrase}: {ms:.1f} ms median (top {len(result)} of {hits:,} matches)")
+        print(f"search {label} {phrase}, {hits:,} matches: {ms:.1f} ms median ranked (search), "
+              f"{latest_ms:.1f} ms latest first (search_latest), {box_ms:.1f} ms the table's search box")
     weekly_ms, weekly = median_ms(
-        lambda: db.execute(ARTICLES_PER_WEEK.sql, {"outlet": "", "since": ""}).fetchall(), args.repeat
+        lambda: db.execute(ARTICLES_PER_WEEK.sql, {"outlet": "", "since": ""}).fetchall(), repeat
     )
     raw_sql = (
         "SELECT outlet, date(substr(published, 1, 10), 'weekday 0', '-6 days') AS week, COUNT(*) "
         "FROM articles WHERE published IS NOT NULL GROUP BY outlet, week ORDER BY week, outlet"
     )
-    raw_ms, raw = median_ms(lambda: db.execute(raw_sql).fetchall(), max(1, args.repeat // 2))
+    raw_ms, raw = median_ms(lambda: db.execute(raw_sql).fetchall(), max(1, repeat // 2))
     assert [tuple(r[:3]) for r in weekly] == [tuple(r) for r in raw], "article_days disagrees with articles"
     print(f"articles per week per outlet: {weekly_ms:.1f} ms median from article_days ({len(weekly):,} rows); "
-          f"{raw_ms:.0f} ms computed from articles (ratio {raw_ms / weekly_ms:.0f}x)")
+          f"{raw_ms:.0f} ms computed from articles (ratio {raw_ms / weekly_ms:.1f}x)")
     facet_ms, _ = median_ms(
-        lambda: db.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet").fetchall(), args.repeat
+        lambda: db.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet").fetchall(), repeat
     )
     print(f"outlet facet (GROUP BY over articles): {facet_ms:.0f} ms median")
     db.close()
-    if not args.keep:
-        for suffix in ("", "-wal", "-shm", ".lock"):
-            Path(f"{args.path}{suffix}").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

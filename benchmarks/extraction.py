@@ -5,18 +5,21 @@
 For ../shared/extraction-bench and ../shared/news-corpus prints body F1 / precision / recall /
 page_F1 (metric in benchmarks/_metrics.py), and for news-corpus title, published and author
 accuracy, for us and for trafilatura (with metadata, as the issue's comparison). Speed is parse +
-extract only, single process, median of several passes over the same in-memory pages; the ratio
-is against trafilatura's default settings (trafilatura.extract) measured in the same run.
+extract only, single process, median CPU time of several passes over the same in-memory pages; the ratio
+is against trafilatura's default settings (trafilatura.extract) measured in the same run. A
+second speed line times the extractor with the paywall stage (scraper.extract.paywall) replaced
+by no-ops, to show what each part costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _metrics as metrics
 
+import scraper.extract as extract_module
 from scraper.extract import extract_article
+from scraper.extract.paywall import MarkupSignals, PaywallReport
 
 warnings.simplefilter("ignore")  # dateutil and trafilatura warn on odd pages; the scores say enough
 
@@ -50,15 +55,42 @@ def _trafilatura(case: metrics.Case) -> dict[str, Any]:
     return {"text": doc.text or "", "title": doc.title, "authors": authors, "published": doc.date}
 
 
-def _timed(run: Callable[[str], object], pages: list[str], passes: int) -> float:
-    """Median seconds per page over `passes` passes."""
-    times = []
+@contextlib.contextmanager
+def _without_paywall_stage() -> Iterator[None]:
+    """Swap the paywall reader for no-ops (the body text passes through unchanged)."""
+    module = extract_module.paywall
+    saved = module.markup_signals, module.finish
+
+    def no_markup(tree: object, jsonld: object, rules: object = None) -> MarkupSignals:
+        return MarkupSignals(declared=None, word_count=None, signals=())
+
+    def no_finish(text: str, markup: object, rules: object = None) -> PaywallReport:
+        return PaywallReport(declared=None, cut=False, signals=(), text=text)
+
+    module.markup_signals, module.finish = no_markup, no_finish
+    try:
+        yield
+    finally:
+        module.markup_signals, module.finish = saved
+
+
+def _timed(runs: dict[str, Callable[[str], object]], pages: list[str], passes: int) -> dict[str, float]:
+    """Median CPU seconds per page of each run over `passes` passes. The runs take turns within
+    each pass, and CPU time of this process is measured, so other load on the machine skews
+    the ratios less than wall-clock time would."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(passes):
-        start = time.perf_counter()
-        for html in pages:
-            run(html)
-        times.append((time.perf_counter() - start) / len(pages))
-    return statistics.median(times)
+        for name, run in runs.items():
+            start = time.process_time()
+            for html in pages:
+                run(html)
+            times[name].append((time.process_time() - start) / len(pages))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _ours_without_paywall(html: str) -> object:
+    with _without_paywall_stage():
+        return extract_article(html, "")
 
 
 def _report(name: str, cases: list[metrics.Case], with_meta: bool, passes: int) -> None:
@@ -69,9 +101,7 @@ def _report(name: str, cases: list[metrics.Case], with_meta: bool, passes: int) 
     print(header)
     for label, extractor in (("scraper", _ours), ("trafilatura", _trafilatura)):
         results = [extractor(case) for case in cases]
-        body = metrics.body_score(
-            (case.body, result["text"]) for case, result in zip(cases, results, strict=True)
-        )
+        body = metrics.body_score((case.body, result["text"]) for case, result in zip(cases, results, strict=True))
         line = f"{label:14}{body.f1:7.3f}{body.precision:7.3f}{body.recall:7.3f}{body.page_f1:9.3f}"
         if with_meta:
             n = len(cases)
@@ -85,11 +115,24 @@ def _report(name: str, cases: list[metrics.Case], with_meta: bool, passes: int) 
     import trafilatura
 
     pages = [case.html for case in cases]
-    ours = _timed(lambda html: extract_article(html, ""), pages, passes)
-    theirs = _timed(lambda html: trafilatura.extract(html), pages, passes)
+    timed = _timed(
+        {
+            "ours": lambda html: extract_article(html, ""),
+            "bare": _ours_without_paywall,
+            "theirs": lambda html: trafilatura.extract(html),
+        },
+        pages,
+        passes,
+    )
+    ours, bare, theirs = timed["ours"], timed["bare"], timed["theirs"]
     print(
         f"speed (median of {passes}): scraper {1 / ours:7.1f} pages/s, trafilatura {1 / theirs:6.1f} pages/s"
         f" -> {theirs / ours:.1f}x"
+    )
+    print(
+        f"  per page: scraper {ours * 1000:.2f} ms = extractor {bare * 1000:.2f} ms"
+        f" + paywall stage {(ours - bare) * 1000:.2f} ms; trafilatura {theirs * 1000:.2f} ms"
+        f" (extractor alone {theirs / bare:.1f}x)"
     )
 
 

@@ -102,8 +102,10 @@ class Archive:
         self.db = db
         self.path = path
         self.run_id: int | None = None
-        # Request log rows waiting for the next transaction, so they commit with the article they belong to.
+        # Request log and WARC payload rows waiting for the next transaction, so they commit with the
+        # article they belong to.
         self.request_buffer: list[dict[str, Any]] = []
+        self.payload_buffer: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> Archive:
@@ -268,6 +270,11 @@ class Archive:
                 pk="id",
                 if_not_exists=True,
             )
+            db.table("warc_payloads").create(
+                {"digest": str, "uri": str, "date": str, "record_id": str, "file": str, "offset": int},
+                pk="digest",
+                if_not_exists=True,
+            )
             for table, columns, unique in (
                 ("articles", ["canonical_url"], True),
                 ("articles", ["outlet", "published"], False),
@@ -379,10 +386,25 @@ class Archive:
             [run_id, outlet, url, stage, kind, message[:2000], utc_now()],
         )
 
-    def _flush_requests(self) -> None:
+    def _flush_buffers(self) -> None:
         rows, self.request_buffer = self.request_buffer, []
         if rows:
             self.db.table("requests").insert_all([{"run_id": self.run_id, **row} for row in rows])
+        payloads, self.payload_buffer = self.payload_buffer, {}
+        if payloads:
+            self.db.table("warc_payloads").insert_all(payloads.values(), ignore=True)
+
+    def seen_payload(self, digest: str) -> tuple[str, str, str] | None:
+        """(URI, date, record id) of a WARC record that already holds this payload."""
+        row = self.payload_buffer.get(digest)
+        if row is not None:
+            return row["uri"], row["date"], row["record_id"]
+        found = self.db.execute("SELECT uri, date, record_id FROM warc_payloads WHERE digest = ?", [digest]).fetchone()
+        return (found[0], found[1], found[2]) if found else None
+
+    def payload_location(self, digest: str) -> tuple[str, int] | None:
+        found = self.db.execute("SELECT file, offset FROM warc_payloads WHERE digest = ?", [digest]).fetchone()
+        return (found[0], int(found[1])) if found else None
 
     # --- discovery state ---------------------------------------------------------------------
 
@@ -443,10 +465,12 @@ class Archive:
         return [(row[0], row[1]) for row in self.db.execute(sql, params).fetchall()]
 
     def mark(self, url: str, status: str, error: str | None = None) -> None:
-        """Call inside the article's transaction."""
+        """Call inside the article's transaction. `attempts` counts failures in a row: a success resets
+        it, so that an archived article stays revisitable run after run."""
         self.db.execute(
-            "UPDATE frontier SET status = ?, attempts = attempts + 1, last_error = ? WHERE url = ?",
-            [status, error, url],
+            "UPDATE frontier SET status = ?, attempts = CASE WHEN ? = 'done' THEN 0 ELSE attempts + 1 END, "
+            "last_error = ? WHERE url = ?",
+            [status, status, error, url],
         )
 
     def revisit_candidates(self, outlet: str, days: float, now: datetime | None = None) -> list[str]:
@@ -525,7 +549,7 @@ class Archive:
         """One atomic unit of work; the request log gathered since the last one commits with it."""
         with self.db.atomic():
             yield
-            self._flush_requests()
+            self._flush_buffers()
 
     def integrity_ok(self) -> bool:
         return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

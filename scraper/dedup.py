@@ -10,6 +10,10 @@ Four questions, answered in the order the pipeline asks them:
    archive's size.
 4. Did a revisited article change? `what_changed` names what differs: text, title, access.
 
+A copy links to the earliest copy by publication date, whatever order the pages were fetched in:
+`keep_earliest_original` turns the links round when an earlier-published copy is archived after a
+later one (discovery hands out newest first, and outlets run concurrently).
+
 Nothing here opens, commits or rolls back a transaction: the caller wraps each article in one.
 
 Near-duplicate scheme (measured in benchmarks/dedup.py):
@@ -46,6 +50,7 @@ import struct
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -59,10 +64,12 @@ __all__ = [
     "ROWS",
     "SHINGLE_WORDS",
     "TRACKING_PARAMS",
+    "FormerStory",
     "NearDuplicateIndex",
     "Sketch",
     "canonical_url",
     "content_hash",
+    "keep_earliest_original",
     "normalise_text",
     "prefer_canonical",
     "same_site",
@@ -252,9 +259,7 @@ def same_site(a: str, b: str) -> bool:
     return bool(host_a and host_b) and _host(host_a or "") == _host(host_b or "")
 
 
-def prefer_canonical(
-    fetched_url: str, declared: str | None, *, extra_tracking_params: Iterable[str] = ()
-) -> str:
+def prefer_canonical(fetched_url: str, declared: str | None, *, extra_tracking_params: Iterable[str] = ()) -> str:
     """The canonical URL of a fetched page: its declared `rel=canonical` / `og:url` when that is on
     the same site (a relative one is resolved against `fetched_url`), else the fetched URL; in
     both cases passed through `canonical_url`.
@@ -357,9 +362,7 @@ class Sketch:
         values = self.values
         return tuple(
             int.from_bytes(
-                hashlib.blake2b(
-                    struct.pack(_BAND_FORMAT, *values[start : start + ROWS]), digest_size=8
-                ).digest(),
+                hashlib.blake2b(struct.pack(_BAND_FORMAT, *values[start : start + ROWS]), digest_size=8).digest(),
                 "little",
                 signed=True,
             )
@@ -438,6 +441,8 @@ class NearDuplicateIndex:
     Index only stories (articles that are not duplicates of an earlier one): `find` returns the
     earliest match, so copies need not be indexed, and indexing them would crowd buckets.
 
+    `reindex` also reads `articles.duplicate_of` from the archive's own schema (scraper/archive.py).
+
     Never begins, commits or rolls back: run `add` / `remove` inside the caller's transaction.
     """
 
@@ -452,8 +457,7 @@ class NearDuplicateIndex:
         # DDL does not open a transaction in the sqlite3 module, and IF NOT EXISTS makes it a no-op
         # on an existing archive.
         db.execute(
-            "CREATE TABLE IF NOT EXISTS dedup_signatures"
-            " (article_id INTEGER PRIMARY KEY, signature BLOB NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS dedup_signatures (article_id INTEGER PRIMARY KEY, signature BLOB NOT NULL)"
         )
         db.execute(
             "CREATE TABLE IF NOT EXISTS dedup_bands (band INTEGER NOT NULL, hash INTEGER NOT NULL,"
@@ -518,11 +522,18 @@ class NearDuplicateIndex:
             [(band, value, article_id) for band, value in enumerate(sketch.band_hashes())],
         )
 
+    def reindex(self, article_id: int, text: str | None) -> None:
+        """Index the new text of a revisited article when it is a story (its `articles` row has no
+        `duplicate_of`); a copy stays out of the index, as when it was first archived."""
+        self.remove(article_id)
+        row = self.db.execute("SELECT duplicate_of FROM articles WHERE id = ?", (article_id,)).fetchone()
+        sketch = self.sketch(text) if row is not None and row[0] is None else None
+        if sketch is not None:
+            self.add(article_id, sketch)
+
     def remove(self, article_id: int) -> None:
         """Forget `article_id` (no-op when it is not indexed)."""
-        row = self.db.execute(
-            "SELECT signature FROM dedup_signatures WHERE article_id = ?", (article_id,)
-        ).fetchone()
+        row = self.db.execute("SELECT signature FROM dedup_signatures WHERE article_id = ?", (article_id,)).fetchone()
         if row is None:
             return
         stored = Sketch.from_bytes(row[0])
@@ -554,3 +565,83 @@ def what_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, .
     if old.get("access") != new.get("access"):
         changed.append("access")
     return tuple(changed)
+
+
+# --------------------------------------------------------------------------- which copy is the story
+
+
+def _instant(value: str | None) -> datetime | None:
+    """An ISO 8601 timestamp as an aware datetime (naive ones taken as UTC), or None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _link(db: sqlite3.Connection, copy: int, original: int) -> None:
+    """Point `copy` at `original`, with the rule and similarity measured between the two texts."""
+    rows = dict(db.execute("SELECT id, text FROM articles WHERE id IN (?, ?)", (copy, original)).fetchall())
+    copy_text, original_text = rows.get(copy) or "", rows.get(original) or ""
+    if content_hash(copy_text) == content_hash(original_text):
+        rule, similarity = "exact", 1.0
+    else:
+        # Measured without the index's word minimum: the two were already judged copies of one story.
+        copy_sketch = sketch_words(normalise_text(copy_text).split())
+        original_sketch = sketch_words(normalise_text(original_text).split())
+        score = copy_sketch.similarity(original_sketch) if copy_sketch and original_sketch else 0.0
+        rule, similarity = "near", score
+    db.execute(
+        "UPDATE articles SET duplicate_of = ?, duplicate_rule = ?, similarity = ? WHERE id = ?",
+        (original, rule, similarity, copy),
+    )
+
+
+@dataclass(frozen=True)
+class FormerStory:
+    """The row that was the story until an earlier-published copy was archived."""
+
+    id: int
+    outlet: str
+    run_id: int | None  # the run that wrote the row (lets a run correct its own counters)
+    version: int
+
+
+def keep_earliest_original(db: sqlite3.Connection, article_id: int, index: NearDuplicateIndex) -> FormerStory | None:
+    """Make the earliest-published copy of a story the one every copy links to.
+
+    `article_id` is a row just archived as a duplicate (`duplicate_of` set). When it was published
+    strictly before the row it links to, it becomes the story instead: its own link is cleared,
+    the former story and every row that pointed at it now point at `article_id` (rule and
+    similarity measured again against its text), and the near-duplicate index holds `article_id`
+    in place of the former story. Rows without a publication date keep the archive's order.
+
+    Returns the former story when the links were turned round, else None. Runs inside the
+    caller's transaction, like everything in this module.
+    """
+    row = db.execute(
+        "SELECT a.duplicate_of, a.published, o.published, a.text, o.outlet, o.run_id, o.version "
+        "FROM articles a JOIN articles o ON o.id = a.duplicate_of WHERE a.id = ?",
+        (article_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    former, published, former_published, text, outlet, run_id, version = row
+    mine, theirs = _instant(published), _instant(former_published)
+    if mine is None or theirs is None or mine >= theirs:
+        return None
+    db.execute(
+        "UPDATE articles SET duplicate_of = NULL, duplicate_rule = NULL, similarity = NULL WHERE id = ?",
+        (article_id,),
+    )
+    copies = [r[0] for r in db.execute("SELECT id FROM articles WHERE duplicate_of = ?", (former,)).fetchall()]
+    for copy in [former, *copies]:
+        _link(db, copy, article_id)
+    index.remove(former)
+    sketch = index.sketch(text)
+    if sketch is not None:
+        index.add(article_id, sketch)
+    log.debug("article %d was published before article %d: it is now the story", article_id, former)
+    return FormerStory(int(former), str(outlet), run_id, int(version or 1))

@@ -27,6 +27,7 @@ from .errors import FetchError, LoginError
 from .extract import extract_article
 from .fetch import Fetcher, RequestRecord
 from .models import Access, Article, Page
+from .warc import StoredPayload, WarcRef, WarcWriter
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,51 @@ def article_row(article: Article, access: Access, page: Page, canonical: str, co
     }
 
 
+class ArchivingFetcher:
+    """The fetcher, with every response it returns also written to the raw WARC archive."""
+
+    def __init__(self, fetcher: Fetcher, warc: WarcWriter, user_agent: str) -> None:
+        self.fetcher = fetcher
+        self.warc = warc
+        self.user_agent = user_agent
+
+    def configure_host(self, url: str, *, delay: float, concurrency: int) -> None:
+        self.fetcher.configure_host(url, delay=delay, concurrency=concurrency)
+
+    async def allowed(self, url: str) -> bool:
+        return await self.fetcher.allowed(url)
+
+    async def robots_txt(self, url: str) -> str | None:
+        return await self.fetcher.robots_txt(url)
+
+    async def get_with_ref(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+        cookies: httpx.Cookies | None = None, html_only: bool = True,
+    ) -> tuple[Page, WarcRef]:
+        page = await self.fetcher.get(url, etag=etag, last_modified=last_modified, cookies=cookies, html_only=html_only)
+        headers = {"User-Agent": self.user_agent}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if cookies:
+            headers["Cookie"] = "REDACTED"  # the writer redacts it too; never let a session reach the WARC
+        return page, self.warc.write(page, request_headers=headers)
+
+    async def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+        cookies: httpx.Cookies | None = None, html_only: bool = True,
+    ) -> Page:
+        page, _ = await self.get_with_ref(
+            url, etag=etag, last_modified=last_modified, cookies=cookies, html_only=html_only
+        )
+        return page
+
+    async def post_form(self, url: str, data: dict[str, str], *, cookies: httpx.Cookies | None = None) -> Page:
+        # Login answers are not archived: they are about the reader's account, not the outlet's articles.
+        return await self.fetcher.post_form(url, data, cookies=cookies)
+
+
 class OutletRun:
     """The work of one run on one outlet."""
 
@@ -110,7 +156,7 @@ class OutletRun:
         settings: Settings,
         outlet: Outlet,
         archive: Archive,
-        fetcher: Fetcher,
+        fetcher: ArchivingFetcher,
         run_id: int,
         options: RunOptions,
         stop: asyncio.Event,
@@ -125,7 +171,7 @@ class OutletRun:
         self.stop = stop
         self.progress = progress
         self.result = OutletResult(outlet.slug)
-        self.cookies: httpx.Cookies | None = None
+        self.session = subscription.Subscription(outlet, settings, fetcher.fetcher)
         self.index = dedup.NearDuplicateIndex(
             archive.db.conn, threshold=settings.dedup.near_threshold, min_words=settings.dedup.min_words
         )
@@ -146,14 +192,12 @@ class OutletRun:
         slug = self.outlet.slug
         self.archive.start_outlet(self.run_id, slug)
         self.fetcher.configure_host(self.outlet.home, delay=self.outlet.delay, concurrency=self.outlet.concurrency)
-        subscriber = False
         if self.outlet.login is not None:
             try:
-                self.cookies = await subscription.open_session(self.outlet, self.settings, self.fetcher)
-                subscriber = True
+                await self.session.open()
             except LoginError as exc:
                 self.error(self.outlet.login.url or "", "login", exc)
-        self.subscriber = subscriber
+        subscriber = self.session.active
 
         validators = self.archive.validators()
         found = await discover(self.outlet, self.fetcher, validators)
@@ -179,7 +223,7 @@ class OutletRun:
             self.archive.bump(self.run_id, slug, discovered=added)
         if self.outlet.revisit_days:
             self.archive.requeue(self.archive.revisit_candidates(slug, self.outlet.revisit_days), "revisit")
-        if self.options.refetch_teasers or (subscriber and subscription.newly_configured(self.archive, self.outlet)):
+        if subscription.newly_configured(self.archive, self.outlet, active=subscriber) or self.options.refetch_teasers:
             self.archive.requeue(self.archive.teaser_urls(slug), "refetch-teaser")
 
         limit = self.options.max_articles if self.options.max_articles is not None else self.outlet.max_articles
@@ -217,8 +261,13 @@ class OutletRun:
         slug = self.outlet.slug
         article_id = self.archive.known(canonical)
         etag, last_modified = self.archive.validators_for(canonical) if article_id else (None, None)
+        if article_id and self.session.active and self.archive.stored(article_id).access == "teaser":
+            etag = last_modified = None  # the teaser's validators may answer 304 to the subscriber too
+        generation = self.session.generation
         try:
-            page = await self.fetcher.get(fetch_url, etag=etag, last_modified=last_modified, cookies=self.cookies)
+            page, ref = await self.fetcher.get_with_ref(
+                fetch_url, etag=etag, last_modified=last_modified, cookies=self.session.cookies
+            )
         except FetchError as exc:
             with self.archive.transaction():
                 self.archive.mark(canonical, "failed" if exc.status and exc.status < 500 else "pending", str(exc))
@@ -238,9 +287,15 @@ class OutletRun:
                 self.archive.mark(canonical, "failed", f"extract: {exc}")
             self.error(page.final_url, "extract", exc)
             return
-        access = classify(article, subscriber_session=self.subscriber)
+        checked = await self.session.check(page.text, article.paywall_cut, generation)
+        if checked.error is not None and self.outlet.login is not None:
+            self.error(self.outlet.login.url or "", "login", checked.error)
+        if checked.retry:
+            await self.fetch_and_store(canonical, fetch_url)  # once more, with the renewed session
+            return
+        access = classify(article, subscriber_session=checked.subscriber)
         with self.archive.transaction():
-            outcome = self.store(canonical, fetch_url, page, article, access, article_id)
+            outcome = self.store(canonical, fetch_url, page, article, access, article_id, ref)
             self.archive.mark(canonical, "done")
             counts = {"fetched": 1, outcome: 1}
             if access.label == "teaser" and outcome in ("new", "updated"):
@@ -249,7 +304,14 @@ class OutletRun:
         log.info("%s: %s %s (%s)", slug, outcome, page.final_url, access.label)
 
     def store(
-        self, canonical: str, fetch_url: str, page: Page, article: Article, access: Access, article_id: int | None
+        self,
+        canonical: str,
+        fetch_url: str,
+        page: Page,
+        article: Article,
+        access: Access,
+        article_id: int | None,
+        ref: WarcRef,
     ) -> str:
         """Write one fetched article; returns the counter it adds to. Runs inside the article's transaction."""
         archive = self.archive
@@ -259,7 +321,7 @@ class OutletRun:
             article_id = next((i for i in map(archive.known, sorted(aliases)) if i is not None), None)
         content_hash = dedup.content_hash(article.text)
         row = article_row(article, access, page, self.canonical(declared), content_hash)
-        row["run_id"] = self.run_id
+        row.update(run_id=self.run_id, warc_file=ref.file, warc_offset=ref.offset)
 
         if article_id is not None:
             old = archive.stored(article_id)
@@ -279,10 +341,7 @@ class OutletRun:
                 return "unchanged"
             row.pop("canonical_url")
             archive.new_version(old, changed, row)
-            self.index.remove(article_id)
-            sketch = self.index.sketch(article.text)
-            if sketch is not None:
-                self.index.add(article_id, sketch)
+            self.index.reindex(article_id, article.text)
             return "updated"
 
         duplicate_of: int | None = archive.first_with_hash(content_hash) if article.text else None
@@ -308,6 +367,11 @@ class OutletRun:
             archive.add_alias(url, new_id)
         if duplicate_of is None and sketch is not None:
             self.index.add(new_id, sketch)
+        elif duplicate_of is not None:  # an earlier-published copy fetched later becomes the story
+            former = dedup.keep_earliest_original(archive.db.conn, new_id, self.index)
+            if former is not None and former.run_id == self.run_id and former.version == 1:
+                archive.bump(self.run_id, former.outlet, new=-1, duplicates=1)  # it was counted new in this run
+                return "new"
         return "duplicates" if duplicate_of else "new"
 
 
@@ -358,9 +422,23 @@ async def run_async(settings: Settings, options: RunOptions, progress: ProgressC
                 }
             )
 
-        async with Fetcher(settings.fetch, on_request=on_request) as fetcher:
-            runs = [OutletRun(settings, o, archive, fetcher, run_id, options, stop, progress) for o in todo]
-            outcomes = await asyncio.gather(*(r.run() for r in runs), return_exceptions=True)
+        def on_payload(stored: StoredPayload) -> None:
+            archive.payload_buffer[stored.digest] = stored._asdict()
+
+        warc = WarcWriter(
+            settings.warc_path,
+            max_bytes=settings.archive.warc_max_bytes,
+            seen_digest=archive.seen_payload,
+            on_payload=on_payload,
+            fsync=False,  # like the archive's synchronous=NORMAL: safe against kill -9, not power loss
+        )
+        try:
+            async with Fetcher(settings.fetch, on_request=on_request) as raw_fetcher:
+                fetcher = ArchivingFetcher(raw_fetcher, warc, settings.fetch.user_agent)
+                runs = [OutletRun(settings, o, archive, fetcher, run_id, options, stop, progress) for o in todo]
+                outcomes = await asyncio.gather(*(r.run() for r in runs), return_exceptions=True)
+        finally:
+            warc.close()
         for outlet_run, outcome in zip(runs, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 if not isinstance(outcome, Exception):

@@ -25,10 +25,11 @@ from click.testing import CliRunner
 
 from scraper.archive import Archive
 from scraper.browse import CANNED_QUERIES, COUNTS_TABLE, prepare_for_datasette, read_csv, read_jsonl
-from scraper.browse.commands import export, runs, stats
+from scraper.browse.commands import _ensure_prepared, export, runs, stats
 from scraper.browse.export import JSON_COLUMNS, SKIPPED_COLUMNS, column_types
 from scraper.browse.metadata import METADATA_FILE, metadata_json
 from scraper.browse.plugins.scraper_browse import fts_query, highlight_marks
+from scraper.browse.schema import COUNTS_TRIGGERS
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -190,7 +191,7 @@ class Server:
         return json.loads(body) if ".json" in path else body
 
     def query(self, name: str, **params: str) -> list[dict[str, Any]]:
-        return self.get(f"/archive/{name}.json", _shape="array", **params)  # type: ignore[no-any-return]
+        return self.get(f"/archive/{name}.json", _shape="array", **params)
 
 
 @pytest.fixture(scope="module")
@@ -279,6 +280,9 @@ def test_search_finds_the_phrase_and_ranks_its_article_first(datasette: Server) 
     rows = datasette.query("search", q='"adult social care precept"', outlet="", since="", until="")
     assert by_id(rows)[0] == 1
     assert set(by_id(rows)) == {1, 10, 11}  # the story and its two copies; article 2 lacks the phrase
+    latest = datasette.query("search_latest", q='"adult social care precept"', outlet="", since="")
+    assert by_id(latest) == [11, 10, 1]
+    assert by_id(datasette.query("search_latest", q="precept", outlet="mj", since="")) == [2, 1]
     assert "<mark>" in rows[0]["snippet"]
     # porter stemming: "warns" finds "warn"; filters narrow the hits
     assert by_id(datasette.query("search", q="warns closures", outlet="", since="", until="")) == [2]
@@ -300,7 +304,7 @@ def test_every_stored_query_runs_with_its_parameters_empty(datasette: Server) ->
     for query in CANNED_QUERIES:
         data = datasette.get(f"/archive/{query.name}.json", **dict.fromkeys(query.params, ""))
         assert data["ok"], (query.name, data)
-        assert data["rows"] or query.name in ("search", "version_history"), query.name
+        assert data["rows"] or query.name in ("search", "search_latest", "version_history"), query.name
 
 
 def test_latest_per_outlet(datasette: Server) -> None:
@@ -520,6 +524,28 @@ def test_runs(archive_path: Path) -> None:
     assert missing.exit_code == 2 and "no run 99" in missing.output
 
 
+def test_an_archive_from_before_the_counts_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    archive = Archive.open(path)
+    archive.upsert_outlets(OUTLETS)
+    with archive.transaction():
+        for row in ARTICLES[5:9]:
+            archive.insert_article(row)
+        # as written by a version without the table (Archive.open may already add it)
+        for trigger in COUNTS_TRIGGERS:
+            archive.db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        archive.db.execute(f"DROP TABLE IF EXISTS {COUNTS_TABLE}")
+    archive.close()
+    data = json.loads(CliRunner().invoke(stats, ["--database", str(path), "--json"]).stdout)
+    lgc = next(o for o in data["outlets"] if o["outlet"] == "lgc")
+    assert (lgc["articles"], lgc["teaser"], lgc["undated"]) == (4, 2, 1)  # counted from articles
+    _ensure_prepared(path)  # what `scraper serve` does first
+    conn = sqlite3.connect(path)
+    assert conn.execute(f"SELECT SUM(articles) FROM {COUNTS_TABLE} WHERE outlet = 'lgc'").fetchone()[0] == 4
+    conn.close()
+    assert json.loads(CliRunner().invoke(stats, ["--database", str(path), "--json"]).stdout) == data
+
+
 def test_commands_explain_a_missing_archive(tmp_path: Path) -> None:
     result = CliRunner().invoke(stats, ["--database", str(tmp_path / "none.db")])
     assert result.exit_code != 0 and "no archive here yet" in str(result.exception)
@@ -528,7 +554,9 @@ def test_commands_explain_a_missing_archive(tmp_path: Path) -> None:
 # --- in a real browser ------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
+)
 def test_in_a_browser_table_search_and_charts(datasette: Server) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)

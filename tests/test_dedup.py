@@ -11,15 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scraper.archive import Archive
 from scraper.config import DedupSettings
 from scraper.dedup import (
     BANDS,
     BUCKET_CAP,
     DEFAULT_NEAR_THRESHOLD,
+    FormerStory,
     NearDuplicateIndex,
     Sketch,
     canonical_url,
     content_hash,
+    keep_earliest_original,
     normalise_text,
     prefer_canonical,
     same_site,
@@ -152,9 +155,7 @@ def test_prefer_canonical_honours_a_same_site_declaration() -> None:
         "https://example.com/news/council-budget-row"
     )
     # relative, and on the AMP subdomain
-    assert (
-        prefer_canonical(fetched, "/news/council-budget-row") == "https://example.com/news/council-budget-row"
-    )
+    assert prefer_canonical(fetched, "/news/council-budget-row") == "https://example.com/news/council-budget-row"
     assert prefer_canonical("https://amp.example.com/s/1", "https://www.example.com/s/one") == (
         "https://example.com/s/one"
     )
@@ -179,10 +180,7 @@ def test_prefer_canonical_falls_back_to_the_fetched_url(declared: str | None) ->
 
 
 def test_prefer_canonical_accepts_the_home_page_for_the_home_page() -> None:
-    assert (
-        prefer_canonical("https://www.example.com/?utm_source=x", "https://example.com/")
-        == "https://example.com/"
-    )
+    assert prefer_canonical("https://www.example.com/?utm_source=x", "https://example.com/") == "https://example.com/"
 
 
 def test_same_site() -> None:
@@ -272,8 +270,7 @@ def story(seed: int, sentences: int = 25) -> list[str]:
     """A distinct article on the same topic: same vocabulary, different sentences."""
     rng = random.Random(seed)
     return [
-        " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(10, 20))).capitalize() + "."
-        for _ in range(sentences)
+        " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(10, 20))).capitalize() + "." for _ in range(sentences)
     ]
 
 
@@ -461,9 +458,7 @@ def test_works_with_sqlite_utils(tmp_path: Path) -> None:
 
 
 def test_from_settings(db: sqlite3.Connection) -> None:
-    index = NearDuplicateIndex.from_settings(
-        db, DedupSettings.model_validate({"near_threshold": 0.7, "min_words": 10})
-    )
+    index = NearDuplicateIndex.from_settings(db, DedupSettings.model_validate({"near_threshold": 0.7, "min_words": 10}))
     assert (index.threshold, index.min_words) == (0.7, 10)
     with pytest.raises(ValueError, match="threshold"):
         NearDuplicateIndex(db, threshold=0)
@@ -525,7 +520,102 @@ def test_similarity_is_bounded_by_size_ratio(db: sqlite3.Connection) -> None:
         ({"text": None, "title": None}, {"text": "", "title": ""}, ()),
     ],
 )
-def test_what_changed(
-    old: dict[str, str | None], new: dict[str, str | None], expected: tuple[str, ...]
-) -> None:
+def test_what_changed(old: dict[str, str | None], new: dict[str, str | None], expected: tuple[str, ...]) -> None:
     assert what_changed(old, new) == expected
+
+
+# ----------------------------------------------------------------------------- earliest copy
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    opened = Archive.open(tmp_path / "archive.db")
+    opened.upsert_outlets([{"slug": "a", "name": "A", "home": "https://a.example/"}])
+    yield opened
+    opened.close()
+
+
+def _insert(archive: Archive, text: str, published: str | None, **link: object) -> int:
+    with archive.transaction():
+        return archive.insert_article(
+            {
+                "outlet": "a",
+                "url": f"https://a.example/{len(text)}-{published}-{link}",
+                "canonical_url": f"https://a.example/{len(text)}-{published}-{link}",
+                "text": text,
+                "content_hash": content_hash(text),
+                "published": published,
+                "version": 1,
+                "run_id": 3,
+                **link,
+            }
+        )
+
+
+def _links(archive: Archive) -> dict[int, tuple[int | None, str | None, float | None]]:
+    return {
+        row[0]: (row[1], row[2], row[3])
+        for row in archive.db.execute("SELECT id, duplicate_of, duplicate_rule, similarity FROM articles")
+    }
+
+
+def test_an_earlier_copy_archived_later_becomes_the_story(archive: Archive) -> None:
+    index = NearDuplicateIndex(archive.db.conn)
+    text = " ".join(story(1))
+    edited = "\n\n".join(lightly_edited(story(1)))
+    later = _insert(archive, text, "2025-10-01T12:00:00+01:00")  # archived first, as the story
+    index.add(later, index.sketch(text))  # type: ignore[arg-type]
+    exact = _insert(archive, text, "2025-10-02T09:00:00+00:00", duplicate_of=later, duplicate_rule="exact")
+    # the earliest copy, fetched last and lightly edited: the index finds the story as its match
+    found = index.find(index.sketch(edited))  # type: ignore[arg-type]
+    assert found is not None and found[0] == later
+    earliest = _insert(
+        archive, edited, "2025-10-01T08:30:00+00:00", duplicate_of=later, duplicate_rule="near", similarity=found[1]
+    )
+
+    with archive.transaction():
+        former = keep_earliest_original(archive.db.conn, earliest, index)
+
+    assert former == FormerStory(id=later, outlet="a", run_id=3, version=1)
+    links = _links(archive)
+    assert links[earliest] == (None, None, None)
+    assert links[later][:2] == (earliest, "near") and DEFAULT_NEAR_THRESHOLD <= (links[later][2] or 0) < 1
+    assert links[exact][:2] == (earliest, "near")  # measured again, against the new story's text
+    again = index.find(index.sketch(text))  # type: ignore[arg-type]
+    assert again is not None and again[0] == earliest  # only the story is indexed
+
+
+def test_a_later_copy_keeps_its_link(archive: Archive) -> None:
+    index = NearDuplicateIndex(archive.db.conn)
+    text = " ".join(story(2))
+    original = _insert(archive, text, "2025-10-01T08:00:00Z")
+    index.add(original, index.sketch(text))  # type: ignore[arg-type]
+    # a naive timestamp counts as UTC: 08:00 is not before 08:00Z
+    same_time = _insert(archive, text, "2025-10-01T08:00:00", duplicate_of=original, duplicate_rule="exact")
+    undated = _insert(archive, text, None, duplicate_of=original, duplicate_rule="exact")
+    before = _links(archive)
+
+    with archive.transaction():
+        assert keep_earliest_original(archive.db.conn, same_time, index) is None
+        assert keep_earliest_original(archive.db.conn, undated, index) is None
+        assert keep_earliest_original(archive.db.conn, original, index) is None  # not a copy
+
+    assert _links(archive) == before
+    found = index.find(index.sketch(text))  # type: ignore[arg-type]
+    assert found is not None and found[0] == original
+
+
+def test_reindex_keeps_stories_in_the_index_and_copies_out(archive: Archive) -> None:
+    index = NearDuplicateIndex(archive.db.conn)
+    first, second = " ".join(story(3)), " ".join(story(4))
+    original = _insert(archive, first, "2025-10-01T08:00:00Z")
+    index.add(original, index.sketch(first))  # type: ignore[arg-type]
+    copy = _insert(archive, first, "2025-10-02T08:00:00Z", duplicate_of=original, duplicate_rule="exact")
+
+    with archive.transaction():
+        index.reindex(original, second)  # the story's new version replaces the old text
+        index.reindex(copy, first)  # a copy's new version is not indexed
+
+    found = index.find(index.sketch(second))  # type: ignore[arg-type]
+    assert found is not None and found[0] == original
+    assert index.find(index.sketch(first)) is None  # type: ignore[arg-type]

@@ -54,11 +54,7 @@ def test_jsonld_graph_with_nested_authors_wins_over_meta() -> None:
             },
         ],
     }
-    head = (
-        f'<script type="application/ld+json">{json.dumps(ld)}</script>'
-        '<meta property="og:title" content="Other title | Example">'
-        '<meta name="author" content="Someone Else">'
-    )
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script><meta name="author" content="Someone Else">'
     article = extract_article(page(head), URL)
     assert article.title == "Budget passed after long debate"
     assert article.authors == ("Jane Doe", "John Roe")
@@ -68,6 +64,111 @@ def test_jsonld_graph_with_nested_authors_wins_over_meta() -> None:
     assert article.tags == ("budget", "council")
     assert article.word_count == 321
     assert article.language == "en"
+
+
+def test_og_title_before_jsonld_headline_and_its_exceptions() -> None:
+    def title(og: str, headline: str = "Council budget: what the vote means for you") -> str | None:
+        ld = {"@type": "NewsArticle", "headline": headline, "publisher": {"name": "Example News"}}
+        head = (
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+            f'<meta property="og:title" content="{og}">'
+            '<meta property="og:site_name" content="Example News">'
+        )
+        return extract_article(page(head), URL).title
+
+    # The headline readers see (og:title) beats the search variant; the site name is cut off.
+    assert title("Budget passed after long debate | Example News") == "Budget passed after long debate"
+    assert title("Budget passed after long debate - example.com") == "Budget passed after long debate"
+    # og:title that is only the site's name says nothing.
+    assert title("Example News") == "Council budget: what the vote means for you"
+    # A label around another source's headline is decoration...
+    assert title("Politics | Budget passed after long debate", "Budget passed after long debate") == (
+        "Budget passed after long debate"
+    )
+    # ...but a kicker with a colon is part of the headline.
+    assert title("Town hall: Budget passed after long debate", "Budget passed after long debate") == (
+        "Town hall: Budget passed after long debate"
+    )
+
+
+def test_standfirst_outside_the_body_leads_the_text() -> None:
+    lead = (
+        "The council has approved a budget that protects libraries and bridges, after a debate that "
+        "ran late into the night and split the ruling group down the middle."
+    )
+    head = f'<meta property="og:description" content="{lead}">'
+    extra = f'<header><p class="standfirst">{lead}</p></header>'
+    article = extract_article(page(head, article_extra=extra), URL)
+    assert article.text.split("\n\n") == [lead, *PARAS]
+    assert article.description == lead
+    # A one-line dek is left out: conventions disagree on it and it is no lead paragraph.
+    dek = "Libraries and bridges are safe for another year."
+    head = f'<meta property="og:description" content="{dek}">'
+    article = extract_article(page(head, article_extra=f'<p class="dek">{dek}</p>'), URL)
+    assert article.text.split("\n\n") == PARAS
+
+
+def test_bold_names_atop_the_body_are_the_byline() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Budget passed", "author": {"@type": "Organization", "name": "Example"}}
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    html = page(head).replace(
+        "<div class='article-body'>", "<div class='article-body'><p><strong>Jane Doe/John Roe</strong></p>"
+    )
+    article = extract_article(html, URL)
+    assert article.authors == ("Jane Doe", "John Roe")
+    assert article.text.split("\n\n") == PARAS
+    # With a person in the metadata the paragraph stays where it is (it may be a heading).
+    ld["author"] = {"@type": "Person", "name": "Sam Writer"}
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    html = page(head).replace(
+        "<div class='article-body'>", "<div class='article-body'><p><strong>Jane Doe/John Roe</strong></p>"
+    )
+    assert extract_article(html, URL).authors == ("Sam Writer",)
+
+
+def test_byline_element_names_the_person_not_the_desk() -> None:
+    extra = (
+        '<div class="authors">Politics von Jane Doe 3. Mai 2024 3 Min</div>'
+        '<p class="author">von Jane Doe, EXAMPLE NEWS</p>'
+    )
+    head = '<meta property="og:site_name" content="Example News">'
+    assert extract_article(page(head, article_extra=extra), URL).authors == ("Jane Doe",)
+
+
+def test_text_in_spans_without_paragraph_markup() -> None:
+    spans = "".join(f"<div><span><span>{p}</span></span><br></div>" for p in PARAS)
+    html = (
+        "<html><body><div class='menu'><a href='/'>Home</a></div>"
+        "<div class='box'><p>Other stories from this week in town, collected for you.</p></div>"
+        f"<div class='post-body'>{spans}</div><div class='footer'>Crafted by a template</div></body></html>"
+    )
+    assert extract_article(html, URL).text.split("\n\n") == PARAS
+
+
+def test_table_rows_embedded_posts_and_inline_links_are_kept() -> None:
+    table = (
+        "<table><tr class='player-2020'><td>1</td><td>Kyle Example</td><td>5040</td></tr>"
+        "<tr class='player-2021'><td>2</td><td>Martin Example</td><td>5035</td></tr></table>"
+    )
+    tweet = (
+        "<div class='social-media-embed'><blockquote class='twitter-tweet'>"
+        "<p>Yes this is real and the state spent half a million on it</p></blockquote></div>"
+    )
+    linked = PARAS[1].replace("three hours", "<a class='tag-link' href='/t'>three hours</a>")
+    html = page().replace(PARAS[1], linked).replace("</div></article>", f"{table}{tweet}</div></article>")
+    text = extract_article(html, URL).text
+    assert PARAS[1] in text
+    assert "Kyle Example" in text and "Martin Example" in text
+    assert "Yes this is real and the state spent half a million on it" in text
+
+
+def test_caption_and_teaser_lines_are_dropped() -> None:
+    extra_body = (
+        "<p>The chamber during the vote on Tuesday night. Photo: Jane Doe</p>"
+        "<p>Mehr zum Thema: Haushalt</p><p>WATCH | Councillors explain the vote</p>"
+    )
+    html = page().replace("</div></article>", f"{extra_body}</div></article>")
+    assert extract_article(html, URL).text.split("\n\n") == PARAS
 
 
 def test_opengraph_and_article_meta() -> None:
@@ -193,7 +294,8 @@ def test_article_to_dict_is_json_ready() -> None:
 
 
 def test_degenerate_inputs_give_empty_articles() -> None:
-    for html in ("", "   ", "\x00\x01\x02", "<html", "\ud800 lone surrogate", "<div>" * 50_000):
+    nested = "<div>" * 2_000_000  # 10 MB of unclosed divs
+    for html in ("", "   ", "\x00\x01\x02", "<html", "\ud800 lone surrogate", "<div>" * 50_000, nested):
         article = extract_article(html, URL)
         assert isinstance(article, Article)
         assert article.url == URL

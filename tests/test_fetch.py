@@ -32,8 +32,8 @@ T = TypeVar("T")
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 # The client spaces request STARTS exactly (checked on its own records, to the millisecond they are
 # stamped with). The server thread shares the GIL with the client, so its arrival stamps wobble by a
-# few milliseconds; server-side gaps are checked with this much slack.
-SERVER_JITTER = 0.02
+# few milliseconds, and by tens when the machine is busy; server-side gaps get this much slack.
+SERVER_JITTER = 0.05
 
 
 def settings(**overrides: Any) -> FetchSettings:
@@ -157,7 +157,7 @@ def test_user_agent_is_sent_and_matched_against_robots_groups() -> None:
 
 
 def test_requests_to_one_host_start_at_least_delay_apart() -> None:
-    delay = 0.1
+    delay = 0.15
     with LocalServer() as server:
         for n in range(6):
             server.route(f"/p{n}", "<p>x</p>")
@@ -190,7 +190,7 @@ def test_concurrency_caps_requests_in_flight() -> None:
 
 def test_crawl_delay_larger_than_configured_is_honoured() -> None:
     with LocalServer() as server:
-        server.route("/robots.txt", robots("User-agent: *\nCrawl-delay: 0.2\n"))
+        server.route("/robots.txt", robots("User-agent: *\nCrawl-delay: 0.3\n"))
         for n in range(3):
             server.route(f"/p{n}", "<p>x</p>")
 
@@ -199,8 +199,8 @@ def test_crawl_delay_larger_than_configured_is_honoured() -> None:
 
         records: list[RequestRecord] = []
         run(scenario, records=records, hosts=fast(server, 0.02))
-    assert min(gaps(record_starts(records, "/p"))) >= 0.2 - 0.001
-    assert min(gaps(starts(server, "/p"))) >= 0.2 - SERVER_JITTER
+    assert min(gaps(record_starts(records, "/p"))) >= 0.3 - 0.001
+    assert min(gaps(starts(server, "/p"))) >= 0.3 - SERVER_JITTER
 
 
 def test_hosts_are_fetched_concurrently_each_at_its_own_pace() -> None:
@@ -610,3 +610,19 @@ def test_fetcher_must_be_opened() -> None:
 
     with pytest.raises(RuntimeError, match="async with"):
         asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "http://[::1/x", "not a url"])
+def test_bad_urls_raise_fetch_error_without_a_request(url: str) -> None:
+    records: list[RequestRecord] = []
+    with pytest.raises(FetchError, match="URL"):
+        run(lambda f: f.get(url), records=records)
+    assert records == []
+
+
+@pytest.mark.parametrize("location", ["ftp://127.0.0.1/file", "http://[::1/broken", "mailto:someone@example.org"])
+def test_redirect_to_something_unfetchable_is_a_fetch_error(location: str) -> None:
+    with LocalServer() as server:
+        server.route("/a", Reply(302, b"", {"Location": location}))
+        with pytest.raises(FetchError, match=r"URL|Location"):
+            run(lambda f: f.get(server.url + "/a"), hosts=fast(server))

@@ -132,8 +132,10 @@ def serve(config_path: str | None, database: str | None, host: str, port: int) -
     """Browse the archive in Datasette: tables, full-text search, stored queries and charts.
 
     The archive is opened read-only and not as immutable, so counts and pages stay current while
-    a scheduled run writes to it. Charts are at /-/charts. The same server by hand:
+    a scheduled run writes to it. Charts are at /-/charts. The same server by hand,
+    from a checkout, for the default data/archive.db:
 
+    \b
         datasette data/archive.db -m scraper/browse/metadata.json \\
           --plugins-dir scraper/browse/plugins --template-dir scraper/browse/templates
     """

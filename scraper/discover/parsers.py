@@ -14,6 +14,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
@@ -194,6 +195,10 @@ def _parse_feed(data: bytes, url: str) -> list[tuple[str, str | None]]:
     if _ENTITY_DECL.search(data):
         # feedparser's expat would expand internal entities (billion laughs); feeds never need them.
         raise ParseError(f"{url}: refused feed that declares XML entities (entity expansion protection)")
+    fast = _parse_wellformed_feed(data, url)
+    if fast is not None:
+        return fast
+    # Not well-formed: feedparser's lenient parser reads what a browser's feed reader would.
     # A stream, never bytes or str: feedparser treats those as a file name or URL to open.
     parsed = feedparser.parse(
         io.BytesIO(data), response_headers={"content-location": url}, sanitize_html=False
@@ -217,6 +222,85 @@ def _parse_feed(data: bytes, url: str) -> list[tuple[str, str | None]]:
             date = _iso_date(entry.get("published") or entry.get("updated"))
         entries.append((link, date))
     return entries
+
+
+def _parse_wellformed_feed(data: bytes, url: str) -> list[tuple[str, str | None]] | None:
+    """RSS 0.9x/2.0, RSS 1.0 and Atom read with (defused) expat: ten times faster than feedparser,
+    which matters because parsing runs on the crawl's event loop. None when the document is not a
+    well-formed feed, so that feedparser's lenient parser gets a go."""
+    root = ""
+    entries: list[tuple[str, str | None]] = []
+    try:
+        for event, elem in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=False):
+            name = _local(elem.tag)
+            if event == "start":
+                if not root:
+                    root = name
+                    if root not in ("rss", "rdf", "feed"):
+                        return None
+                continue
+            if name in ("item", "entry"):
+                entry = _xml_entry(elem, url)
+                if entry is not None and len(entries) < MAX_FEED_ENTRIES:
+                    entries.append(entry)
+                elem.clear()
+    except DefusedXmlException as exc:
+        raise ParseError(f"{url}: refused XML ({type(exc).__name__}: entity or DTD tricks)") from None
+    except SafeET.ParseError:
+        return None
+    return entries if root else None
+
+
+def _xml_entry(elem: Any, base: str) -> tuple[str, str | None] | None:
+    link: str | None = None
+    guid: str | None = None
+    dates: dict[str, str] = {}
+    for child in elem:
+        name = _local(child.tag)
+        if name == "link":
+            rel = child.get("rel", "alternate")
+            href = child.get("href")  # Atom
+            if href is not None:
+                if rel == "alternate" and link is None:
+                    link = href
+            elif child.text and child.text.strip() and link is None:  # RSS
+                link = child.text
+        elif name == "guid" and child.get("isPermaLink", "true").lower() != "false":
+            guid = child.text
+        elif name in ("pubdate", "published", "date", "issued", "updated", "modified") and child.text:
+            dates.setdefault(name, child.text)
+    if link is None and guid and guid.strip().startswith(("http://", "https://")):
+        link = guid
+    absolute = absolute_url(base, link)
+    if absolute is None:
+        return None
+    for name in ("published", "pubdate", "issued", "date", "updated", "modified"):
+        if name in dates:
+            date = _utc_iso(dates[name])
+            if date is not None:
+                return absolute, date
+    return absolute, None
+
+
+def _utc_iso(text: str) -> str | None:
+    """A feed date (RFC 822 or W3C) as ISO 8601 in UTC, as feedparser reports it; None if unreadable."""
+    text = text.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            parsed = dateparser.isoparse(text)
+        except (ValueError, OverflowError):
+            return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC).isoformat()
+    except (ValueError, OverflowError):
+        return None
 
 
 def _entry_link(entry: Any, base: str) -> str | None:

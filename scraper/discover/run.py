@@ -25,9 +25,9 @@ import asyncio
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from ..config import Outlet
@@ -39,10 +39,23 @@ from .parsers import parse_feed, parse_robots_sitemaps, parse_sitemap, sort_key
 log = logging.getLogger(__name__)
 
 Validators = MutableMapping[str, tuple[str | None, str | None]]  # url -> (etag, last_modified)
+T = TypeVar("T")
 
 MAX_SITEMAPS_PER_RUN = 50  # sitemap files (indexes + children) fetched per outlet per run
 MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap is as deep as real sites go
 COMMON_FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml")
+_PREFERENCE = ("news-sitemap", "sitemap", "feed", "links")  # found_via, best first
+# Documents larger than this are parsed in a worker thread: a 50 MB sitemap takes seconds, and the
+# event loop must keep starting every other host's requests on time meanwhile. Smaller ones parse
+# in a few milliseconds, less than a thread's hand-over of the GIL would cost the loop.
+_THREAD_PARSE_BYTES = 256 * 1024
+
+
+async def _parse(parser: Callable[[bytes, str], T], data: bytes, url: str) -> T:
+    inflated = len(data) * (20 if data[:2] == b"\x1f\x8b" else 1)  # gzip: judge by a typical inflated size
+    if inflated > _THREAD_PARSE_BYTES:
+        return await asyncio.to_thread(parser, data, url)
+    return parser(data, url)
 
 
 class FetcherLike(Protocol):
@@ -90,12 +103,20 @@ class _Discovery:
         self._home: Page | None = None
         self._home_error: str | None = None
         self._home_tried = False
+        self._batches: list[tuple[int, list[tuple[str, str | None]], str, bool]] = []
+
+    def collect(self, entries: list[tuple[str, str | None]], found_via: str, *, strict: bool) -> None:
+        self._batches.append((_PREFERENCE.index(found_via), entries, found_via, strict))
 
     async def run(self) -> DiscoveryResult:
-        await self.sitemaps()
-        await self.feeds()
+        # Sitemaps and feeds are read side by side: the host gate still spaces the requests, and
+        # the host's queue never runs dry while one source waits for an answer or a parse.
+        await asyncio.gather(self.sitemaps(), self.feeds())
         if self.outlet.sections is not None or self.structured_sources == 0:
             await self.links()
+        # Merged in order of preference, so a URL keeps the best source's name and date.
+        for _rank, entries, found_via, strict in sorted(self._batches, key=lambda batch: batch[0]):
+            await self.add(entries, found_via, strict=strict)
         if not self.found and self._home_error is not None:
             reason = f"nothing discovered: the home page could not be fetched ({self._home_error})"
             self.errors.append((self.outlet.home, reason))
@@ -204,7 +225,7 @@ class _Discovery:
             self.structured_sources += 1
             return []
         try:
-            result = parse_sitemap(page.body, page.final_url)
+            result = await _parse(parse_sitemap, page.body, page.final_url)
         except ParseError as exc:
             if not guessed:
                 self.errors.append((url, str(exc)))
@@ -214,18 +235,16 @@ class _Discovery:
             self.errors.append((url, f"sitemap cut at max_bytes; only the first {read} URLs were read"))
         if result.urls or result.children:
             self.structured_sources += 1
-        await self.add(result.urls, "news-sitemap" if result.is_news else "sitemap", strict=False)
+        self.collect(result.urls, "news-sitemap" if result.is_news else "sitemap", strict=False)
         return result.children
 
     async def feeds(self) -> None:
         if self.outlet.feeds is not None:
-            for url in self.outlet.feeds:
-                await self._feed(url, guessed=False)
+            await asyncio.gather(*(self._feed(url, guessed=False) for url in self.outlet.feeds))
             return
         home = await self.home()
         announced = find_feed_links(home.text, home.final_url) if home is not None else []
-        for url in announced:
-            await self._feed(url, guessed=False)
+        await asyncio.gather(*(self._feed(url, guessed=False) for url in announced))
         if announced or home is None:
             return
         for path in COMMON_FEED_PATHS:
@@ -241,7 +260,7 @@ class _Discovery:
             self.structured_sources += 1
             return True
         try:
-            entries = parse_feed(page.body, page.final_url)
+            entries = await _parse(parse_feed, page.body, page.final_url)
         except ParseError as exc:
             if not guessed:
                 self.errors.append((url, str(exc)))
@@ -249,7 +268,7 @@ class _Discovery:
                 self.validators.pop(url, None)
             return False
         self.structured_sources += 1
-        await self.add(entries, "feed", strict=False)
+        self.collect(entries, "feed", strict=False)
         return True
 
     async def links(self) -> None:
@@ -257,7 +276,7 @@ class _Discovery:
         home = await self.home()
         frontier: list[str] = []
         if home is not None and home.text:
-            frontier = await self._harvest(home)
+            frontier = self._harvest(home)
         if outlet.sections is not None:
             frontier = list(outlet.sections)
         visited = {outlet.home}
@@ -272,9 +291,9 @@ class _Discovery:
             frontier = []
             for page in pages:
                 if page is not None and not page.not_modified and page.text:
-                    frontier.extend(await self._harvest(page))
+                    frontier.extend(self._harvest(page))
 
-    async def _harvest(self, page: Page) -> list[str]:
+    def _harvest(self, page: Page) -> list[str]:
         """Add the page's article links; return its listing links (the next level)."""
         outlet = self.outlet
         articles: list[tuple[str, str | None]] = []
@@ -291,8 +310,8 @@ class _Discovery:
             elif prominent and not outlet.article_pattern and not url_shape(url, outlet.home)[1]:
                 # An ambiguous URL shape, but the page presents it as a headline or an article.
                 articles.append((url, None))
-        # Already judged link by link above, with the page structure; only clear non-articles remain to drop.
-        await self.add(articles, "links", strict=False)
+        # Judged link by link above, with the page structure; add() drops only clear non-articles.
+        self.collect(articles, "links", strict=False)
         log.debug("%s: %d article links, %d listing links", page.final_url, len(articles), len(listings))
         return listings
 

@@ -55,9 +55,7 @@ def parse_date(raw: object) -> datetime | None:
             return None
     if _ISO_RE.match(value):
         candidate = value.replace(" ", "T", 1) if len(value) > 10 and value[10] == " " else value
-        candidate = (
-            _OFFSET_FIX_RE.sub(r"\1:\2", candidate.replace(" ", "")) if "T" in candidate else candidate
-        )
+        candidate = _OFFSET_FIX_RE.sub(r"\1:\2", candidate.replace(" ", "")) if "T" in candidate else candidate
         try:
             return _check_year(datetime.fromisoformat(candidate.replace("Z", "+00:00")))
         except ValueError:

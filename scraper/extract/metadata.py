@@ -10,9 +10,18 @@ Order of trust, highest first; a field is taken from the first source that has i
 5. microdata (`itemprop` headline / author / datePublished / articleSection);
 6. heuristics: `<h1>`, `<time datetime>`, byline elements ("By X | 02 October 2013"), `<title>`.
 
-Two exceptions, both because the higher source is known to be lossy: a JSON-LD or OpenGraph
-headline that is a cut-down prefix of the page's `<h1>` gives way to the `<h1>`; and a date
-without time or offset gives way to a lower source naming the same day with a time and offset.
+Exceptions, each because the higher source is known to be lossy or to serve another reader:
+- the title trusts og:title before the JSON-LD headline: where the two differ, og:title is more
+  often the headline the page shows, the JSON-LD one a search-engine variant (measured on the
+  news corpus). An og:title that is only the site's name is skipped, and one that wraps another
+  source's headline in a bar-separated label or site name ("Topic | Headline", "Headline：Site")
+  gives way to that plainer headline. Site names are cut from titles ("Headline | Site");
+- a JSON-LD or OpenGraph headline that is a cut-down prefix of the page's `<h1>` gives way to
+  the `<h1>`;
+- a date without time or offset gives way to a lower source naming the same day with a time
+  and offset;
+- authors that are only the publisher's own name ("STERN.de") are a fallback: a byline element
+  naming a person, or a bold paragraph of names atop the body, is preferred.
 Dates are ISO 8601 with the offset when the page gives one, naive otherwise.
 """
 
@@ -21,7 +30,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -239,7 +248,7 @@ def _byline_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
     or a meta-info element whose text reads as a byline ("von Dr. Max Kolter"). Elements whose
     class names the author's name come first: they hold the name without labels around it."""
     out = []
-    named = []
+    named: list[LexborNode] = []
     for node in tree.css(_BYLINE_QUERY):
         attrs = node.attributes
         classes = (attrs.get("class") or "").lower()
@@ -273,13 +282,26 @@ def _node_date(node: LexborNode) -> datetime | None:
     return parse_date(text) or find_date_in_text(text)
 
 
+_GENERIC_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "gv", "or", "ne", "go"})
+
+
+def _host_key(host: str) -> str:
+    """The site's own label in a host name: "news.example.com" -> "example", "www.bbc.co.uk" -> "bbc"."""
+    labels = [label for label in host.casefold().split(".") if label]
+    if len(labels) > 1:
+        labels = labels[:-1]  # the top-level domain
+        if len(labels) > 1 and labels[-1] in _GENERIC_SECOND_LEVEL:
+            labels = labels[:-1]
+    return labels[-1] if labels else ""
+
+
 def _strip_site_name(title: str, site_names: Iterable[str | None], host: str) -> str:
     """'Headline | Site' -> 'Headline' when the tail names the site."""
     parts = _TITLE_SPLIT_RE.split(title)
     if len(parts) < 2:
         return title
     known = {norm_space(s).casefold() for s in site_names if s}
-    host_key = host.casefold().removeprefix("www.").split(".")[0]
+    host_key = _host_key(host)
     while len(parts) > 1:
         tail = parts[-1].casefold()
         compact = re.sub(r"[^\w]", "", tail)
@@ -316,12 +338,28 @@ class _PageScan:
     itemprops: dict[str, list[LexborNode]] = field(default_factory=dict)
 
 
+_DATE_META_NAMES = (
+    "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created", "date", "pubdate",
+    "publishdate", "publish-date", "publication_date", "parsely-pub-date", "sailthru.date", "datepublished",
+    "article.published", "displaydate", "last-modified",
+)  # fmt: skip
 _SCAN_SELECTOR = 'meta[content], link[rel="canonical"], title, h1, time, [itemprop], [pubdate]'
+# Selector matching costs about (elements x selectors): the head and the body are asked only
+# for what they hold.
+_HEAD_SCAN_SELECTOR = 'meta[content], link[rel="canonical"], title, [itemprop]'
+_BODY_SCAN_SELECTOR = "meta[content], h1, time, [itemprop], [pubdate]"
+
+
+def _scan_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
+    head, body = tree.head, tree.body
+    if head is None or body is None:
+        return tree.css(_SCAN_SELECTOR)
+    return [*head.css(_HEAD_SCAN_SELECTOR), *body.css(_BODY_SCAN_SELECTOR)]
 
 
 def _scan(tree: LexborHTMLParser) -> _PageScan:
     scan = _PageScan()
-    for node in tree.css(_SCAN_SELECTOR):
+    for node in _scan_nodes(tree):
         tag = node.tag
         attrs = node.attributes
         if tag == "meta":
@@ -387,9 +425,7 @@ def _undecorated(title: str, others: Iterable[str | None]) -> str:
         before, after = before.rstrip(), after.lstrip()
         # A kicker before the headline ("Topic: Headline", "Topic / Headline") is part of it on
         # most pages that use one; a bar-separated prefix is a section or site label.
-        if (not before or before[-1] in "|｜ㅣ*") and (
-            not after or after[0] in _DECORATION_EDGE
-        ):
+        if (not before or before[-1] in "|｜ㅣ*") and (not after or after[0] in _DECORATION_EDGE):
             return other
     return title
 
@@ -407,7 +443,7 @@ def _pick_title(candidates: list[str | None], h1: str | None) -> str | None:
     return h1
 
 
-def _pick_date(candidates: list[datetime | None]) -> datetime | None:
+def _pick_date(candidates: Iterable[datetime | None]) -> datetime | None:
     """The first date, upgraded by a later one with time and offset on the same day."""
     first: datetime | None = None
     for candidate in candidates:
@@ -481,9 +517,7 @@ def read_metadata(
         _all_texts(tree, rules.byline) if rules else [],
         _names(ld.get("author")) or _names(ld.get("creator")),
         [v for v in meta.all("article:author", "og:article:author") if not v.startswith("http")],
-        meta.all(
-            "author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "byl", "byline"
-        ),
+        meta.all("author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "byl", "byline"),
         _texts(scan.itemprops.get("author", ())[:5]),
     ]
     # The publisher's own name in the author field ("STERN.de", "n-tv NACHRICHTEN") is a
@@ -513,9 +547,7 @@ def read_metadata(
             names = clean_authors([text])
             # "von David Straub, MDR THÜRINGEN": the desk or outlet after the person is not an author;
             # an all-lower-case word ("capital") is a label, not a name.
-            people = tuple(
-                name for name in names if not _is_org_name(name, publisher_keys) and not name.islower()
-            )
+            people = tuple(name for name in names if not _is_org_name(name, publisher_keys) and not name.islower())
             if people:
                 break
         out.authors = people or weak
@@ -523,57 +555,36 @@ def read_metadata(
     out.authors_weak = not out.authors or all(_is_org_name(n, publisher_keys) for n in out.authors)
 
     # Dates
-    heuristic_dates: list[datetime | None] = []
-    for node in [*scan.itemprops.get("datePublished", ()), *scan.times][:3]:
-        heuristic_dates.append(_node_date(node))
-    if not heuristic_dates or all(d is None for d in heuristic_dates):
-        for node in (byline_nodes or _byline_nodes(tree))[:6]:
-            heuristic_dates.append(find_date_in_text(norm_space(node.text(deep=True, separator=" "))))
-    rule_date: datetime | None = None
-    if rules and rules.date:
-        date_node: LexborNode | None
-        try:
-            date_node = tree.css_first(rules.date)
-        except Exception:  # a bad selector in a user's config must not break extraction
-            date_node = None
-        rule_date = _node_date(date_node) if date_node is not None else None
-    published = _pick_date(
-        [
-            rule_date,
-            parse_date(_str(ld.get("datePublished"))) or parse_date(_str(ld.get("dateCreated"))),
-            parse_date(
-                meta.first("article:published_time", "og:article:published_time", "og:published_time")
-            ),
-            parse_date(
-                meta.first(
-                    "dc.date.issued",
-                    "dcterms.issued",
-                    "dc.date",
-                    "dcterms.date",
-                    "dcterms.created",
-                    "date",
-                    "pubdate",
-                    "publishdate",
-                    "publish-date",
-                    "publication_date",
-                    "parsely-pub-date",
-                    "sailthru.date",
-                    "datepublished",
-                    "article.published",
-                    "displaydate",
-                    "last-modified",
-                )
-            ),
-            *heuristic_dates,
-        ]
-    )
+    def heuristic_dates() -> Iterator[datetime | None]:
+        # Only read when the structured sources give no date with time and offset.
+        found = False
+        for node in [*scan.itemprops.get("datePublished", ()), *scan.times][:3]:
+            value = _node_date(node)
+            found = found or value is not None
+            yield value
+        if not found:
+            for node in (byline_nodes or _byline_nodes(tree))[:6]:
+                yield find_date_in_text(norm_space(node.text(deep=True, separator=" ")))
+
+    def published_candidates() -> Iterator[datetime | None]:
+        if rules and rules.date:
+            date_node: LexborNode | None
+            try:
+                date_node = tree.css_first(rules.date)
+            except Exception:  # a bad selector in a user's config must not break extraction
+                date_node = None
+            yield _node_date(date_node) if date_node is not None else None
+        yield parse_date(_str(ld.get("datePublished"))) or parse_date(_str(ld.get("dateCreated")))
+        yield parse_date(meta.first("article:published_time", "og:article:published_time", "og:published_time"))
+        yield parse_date(meta.first(*_DATE_META_NAMES))
+        yield from heuristic_dates()
+
+    published = _pick_date(published_candidates())
     out.published = to_iso(published)
     modified = _pick_date(
         [
             parse_date(_str(ld.get("dateModified"))),
-            parse_date(
-                meta.first("article:modified_time", "og:updated_time", "dcterms.modified", "datemodified")
-            ),
+            parse_date(meta.first("article:modified_time", "og:updated_time", "dcterms.modified", "datemodified")),
         ]
     )
     out.modified = to_iso(modified)
@@ -640,9 +651,7 @@ def read_metadata(
         )
         if d
     ]
-    image = meta.first("og:image", "og:image:url", "twitter:image", "twitter:image:src") or _image_url(
-        ld.get("image")
-    )
+    image = meta.first("og:image", "og:image:url", "twitter:image", "twitter:image:src") or _image_url(ld.get("image"))
     if image:
         try:
             out.image = urljoin(url, image)

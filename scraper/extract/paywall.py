@@ -306,6 +306,7 @@ def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
 _WALL_RE = _compile(_WALL_PATTERNS)
 _PERCENT_RE = _compile([_PERCENT_PATTERN])
 _METER_RE = _compile(_METER_PATTERNS)
+_METER_SPENT_RE = re.compile(r"\byou(?:'ve|’ve| have) (?:reached|hit|used up) (?:your|the) (?:\w+ )?(?:limit|maximum)\b")
 _BOX_RE = _compile(_BOX_PATTERNS)
 _SALES_RE = re.compile(_SALES_PATTERN)
 _SPACE_RE = re.compile(r"\s+")
@@ -843,7 +844,8 @@ def _prompt_kind(low: str, hinted: bool, gate_texts: tuple[str, ...], phrases: t
         if _WALL_RE.search(low) or _PERCENT_RE.search(low):
             return _WALL
         if _METER_RE.search(low):
-            return _METER
+            # "You have reached your limit" means the wall is up, unlike "2 free articles left".
+            return _WALL if _METER_SPENT_RE.search(low) else _METER
     if words <= 12 and any(hint in low for hint in _BOX_HINTS) and _BOX_RE.search(low):
         return _BOX
     if gate_texts and len(low) >= 12 and any(low in gate for gate in gate_texts):

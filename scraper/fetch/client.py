@@ -19,12 +19,12 @@ import http.cookiejar
 import logging
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -94,14 +94,16 @@ class _Deadline(Exception):
     """The whole exchange took longer than the deadline (a trickling response)."""
 
 
-class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
-    """The shared client keeps no cookies of its own: each outlet's jar is passed in by its owner."""
+class _NoCookies(http.cookiejar.CookieJar):
+    """The shared client keeps no cookies of its own: each outlet's jar is passed in by its owner.
+    Overriding the two entry points (not just refusing via a policy) also skips parsing every
+    Set-Cookie header for nothing."""
 
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
 
-    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
+    def add_cookie_header(self, request: Any) -> None:
+        return None
 
 
 class _BodyReader:
@@ -173,6 +175,56 @@ class _BodyReader:
         return b"".join(self._parts)
 
 
+class _PerHostTransport(httpx.AsyncBaseTransport):
+    """One connection pool per host behind the one client. httpcore's pool matches every queued
+    request against every connection each time one starts or ends, so a single pool shared by
+    many busy hosts costs CPU that grows with hosts x queue; per-host pools keep it constant."""
+
+    def __init__(self, http2: bool) -> None:
+        self._http2 = http2
+        self._pools: dict[str, httpx.AsyncHTTPTransport] = {}
+        # Loading the CA bundle takes tens of milliseconds: once per run, not once per host.
+        self._ssl = httpx.create_ssl_context()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = host_key(request.url)
+        pool = self._pools.get(key)
+        if pool is None:
+            # The host gates bound concurrency; a pool must not add a cap of its own.
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=16, keepalive_expiry=30)
+            pool = self._pools[key] = httpx.AsyncHTTPTransport(verify=self._ssl, http2=self._http2, limits=limits)
+        return await pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+
+_HEADERS_SENT = frozenset({"http11.send_request_headers.started", "http2.send_request_headers.started"})
+
+
+def _sent_tracer(gate: HostGate) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore trace hook telling the gate when the request really goes out."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _HEADERS_SENT:
+            gate.mark_sent()
+
+    return trace
+
+
+def _check_url(url: str, requested: str) -> None:
+    """Refuse what is not an http(s) URL before any step uses it (a redirect may point anywhere)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise FetchError(f"{url!r} is not a valid URL ({exc})", url=requested) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url!r} is not an http(s) URL", url=requested)
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -221,11 +273,10 @@ class Fetcher:
             timeout=httpx.Timeout(
                 connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
             ),
-            # The host gates bound concurrency; the pool must not add a global cap of its own.
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100, keepalive_expiry=30),
+            transport=_PerHostTransport(s.http2),
             follow_redirects=False,
             # A bare CookieJar, not httpx.Cookies(...), which would copy it into a default jar.
-            cookies=http.cookiejar.CookieJar(policy=_RejectAllCookies()),
+            cookies=_NoCookies(),
             headers={"User-Agent": s.user_agent, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
         )
         return self
@@ -340,6 +391,7 @@ class Fetcher:
         current = url
         seen = {url}
         for _hop in range(self.settings.max_redirects + 1):
+            _check_url(current, url)
             if check_robots:
                 await self._check_robots(current, url)
             response = await self._with_retries(
@@ -436,7 +488,9 @@ class Fetcher:
             size = 0
             error: str | None = None
             try:
-                request = self._client.build_request(method, url, headers=headers, data=data)
+                request = self._client.build_request(
+                    method, url, headers=headers, data=data, extensions={"trace": _sent_tracer(gate)}
+                )
                 if cookies is not None:
                     cookies.set_cookie_header(request)
                 deadline = self.settings.connect_timeout + _DEADLINE_READS * self.settings.read_timeout
@@ -457,6 +511,11 @@ class Fetcher:
                 error = _describe(exc)
                 self._count_failure(gate, url, error)
                 raise
+            except httpx.InvalidURL as exc:
+                # httpx refuses some URLs urlsplit lets through, and reads a redirect's Location
+                # while receiving the answer.
+                error = f"{url}: answered with an unusable URL ({exc})"
+                raise FetchError(error, url=url, status=status) from None
             except FetchError as exc:
                 error = str(exc)
                 if isinstance(exc, NotHTML):
@@ -475,9 +534,10 @@ class Fetcher:
         status = response.status_code
         location = response.headers.get("location")
         if status in _REDIRECTS and location:
-            target = urljoin(url, location.strip()).split("#", 1)[0]
-            if not target.lower().startswith(("http://", "https://")):
-                raise FetchError(f"{url}: redirects to a non-HTTP URL {target!r}", url=url, status=status)
+            try:
+                target = urljoin(url, location.strip()).split("#", 1)[0]
+            except ValueError:
+                raise FetchError(f"{url}: unreadable redirect Location {location!r}", url=url) from None
             return self._response(url, response, b"", False, t0, target)
         if status == 304 or status >= 400:
             # Error bodies are not worth the bandwidth; 304 has none.

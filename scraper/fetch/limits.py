@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import random
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -18,9 +22,21 @@ DEFAULT_CONCURRENCY = 1
 
 def host_key(url: str | httpx.URL) -> str:
     """scheme://host:port, the unit that robots.txt and politeness apply to."""
-    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    return f"{parsed.scheme}://{parsed.host}:{port}"
+    return _host_key(str(url))
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_key(url: str) -> str:
+    # Cached and with urlsplit, not httpx.URL: several steps of each request ask for it.
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or (443 if scheme == "https" else 80)
+    host = (parts.hostname or "").lower()
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -59,9 +75,10 @@ class HostGate:
 
     def __post_init__(self) -> None:
         self._in_flight = 0
-        self._slots = asyncio.Condition()
-        self._start_lock = asyncio.Lock()
-        self._last_start = -math.inf
+        # Waiters for an in-flight place, first come first served; one is woken per release
+        # (a Condition's notify_all would wake every queued request of the host each time).
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._last_start: float | None = None
         self._paused_until = -math.inf
 
     @property
@@ -76,29 +93,66 @@ class HostGate:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of the host's in-flight places, starting no earlier than the gap allows."""
-        async with self._slots:
-            await self._slots.wait_for(lambda: self._in_flight < self.concurrency)
-            self._in_flight += 1
+        await self._acquire()
         try:
             await self._wait_for_start()
             yield
         finally:
-            async with self._slots:
-                self._in_flight -= 1
-                self._slots.notify_all()
+            self._in_flight -= 1
+            self._wake()
+
+    async def _acquire(self) -> None:
+        if self._in_flight < self.concurrency and not self._waiters:
+            self._in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # _wake() counted us in before waking us
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._in_flight -= 1  # woken and cancelled at once: hand the place on
+                self._wake()
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def _wake(self) -> None:
+        while self._waiters and self._in_flight < self.concurrency:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self._in_flight += 1
+                waiter.set_result(None)
 
     async def _wait_for_start(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            # The start time is claimed only at the moment of starting, so a delay raised or a
-            # pause set while we slept still applies to us.
-            async with self._start_lock:
-                now = loop.time()
-                start = max(self._last_start + self.gap, self._paused_until)
-                if start <= now:
-                    self._last_start = now
-                    return
+            # The start time is claimed only at the moment of starting (no await in between, so
+            # no other task can claim the same moment), and a delay raised or a pause set while
+            # we slept still applies to us.
+            now = loop.time()
+            if self._last_start is None:
+                # The first request waits a random part of one gap. Hosts configured together
+                # would otherwise fire in lockstep, one burst per gap, and the requests at the
+                # back of each burst would start late, every time, for the whole run.
+                self._last_start = now - self.gap * random.random()
+            start = max(self._last_start + self.gap, self._paused_until)
+            if start <= now:
+                self._last_start = now
+                return
             await asyncio.sleep(start - now)
+
+    def mark_sent(self) -> None:
+        """The request that last claimed a start is being written to the socket now. Opening a
+        connection first can take a while, so the next start is counted from here, as the
+        server will see it, not from the claim."""
+        now = asyncio.get_running_loop().time()
+        if self._last_start is None or now > self._last_start:
+            self._last_start = now
+
+    def reconfigure(self, *, delay: float, concurrency: int) -> None:
+        self.delay, self.concurrency = delay, concurrency
+        self._wake()  # a larger concurrency lets waiting requests in now
 
 
 class HostLimits:
@@ -113,7 +167,7 @@ class HostLimits:
         self._configured[key] = (delay, concurrency)
         gate = self._gates.get(key)
         if gate is not None:
-            gate.delay, gate.concurrency = delay, concurrency
+            gate.reconfigure(delay=delay, concurrency=concurrency)
 
     def gate(self, url: str | httpx.URL) -> HostGate:
         key = host_key(url)

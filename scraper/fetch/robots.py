@@ -95,6 +95,8 @@ class RobotsCache:
         task = self._hosts.get(host)
         if task is None:
             task = self._hosts[host] = asyncio.create_task(self._load(host, url))
+        elif task.done():
+            return task.result()  # the usual case, asked once per request: no await needed
         return await asyncio.shield(task)
 
     async def _load(self, host: str, url: str) -> HostRobots:
