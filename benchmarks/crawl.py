@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import resource
 import statistics
 import subprocess
@@ -161,6 +162,7 @@ def main() -> int:
         print(json.dumps(asyncio.run(crawl(args.urls, args.delay))))
         return 0
 
+    load_before = os.getloadavg()[0]
     urls, pipes = _start_servers(args.outlets, args.articles, args.server_processes)
     server_cpu = 0.0
     try:
@@ -189,7 +191,9 @@ def main() -> int:
         f"\n{args.outlets} outlets x {args.articles} articles, delay {args.delay} s, median of {len(runs)} runs:\n"
         f"  total {elapsed:.2f} s = {ratio:.3f} x the politeness lower bound (goal <= {GOAL_RATIO}); "
         f"outlets one after another would need >= {serial:.1f} s\n"
-        f"  peak RSS {rss:.0f} MB (goal < {GOAL_RSS_MB:.0f} MB); the servers used {server_cpu:.1f} s of CPU"
+        f"  peak RSS {rss:.0f} MB (goal < {GOAL_RSS_MB:.0f} MB); the servers used {server_cpu:.1f} s of CPU\n"
+        f"  machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
+        f"{os.getloadavg()[0]:.1f} after (the crawl itself adds about 1)"
     )
     return 0 if ratio <= GOAL_RATIO and rss < GOAL_RSS_MB else 1
 

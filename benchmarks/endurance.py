@@ -93,9 +93,7 @@ def main() -> None:
 
         db = sqlite3.connect(folder / "archive.db")
         base = server.url.rstrip("/")
-        archived = {
-            url.removeprefix(base) for (url,) in db.execute("SELECT canonical_url FROM articles").fetchall()
-        }
+        archived = {url.removeprefix(base) for (url,) in db.execute("SELECT canonical_url FROM articles").fetchall()}
         duplicates = db.execute("SELECT COUNT(*) - COUNT(DISTINCT canonical_url) FROM articles").fetchone()[0]
         versions = db.execute("SELECT COUNT(DISTINCT article_id) FROM versions").fetchone()[0]
         downloaded = db.execute("SELECT COALESCE(SUM(bytes), 0) FROM requests").fetchone()[0]
@@ -105,7 +103,9 @@ def main() -> None:
 
     missing = sorted(seen - archived)
     completed = sum(1 for s in statuses if s in (0, 1))
-    print(f"runs completed        {completed}/{args.runs} (exit statuses: {sorted(set(statuses))}; final {final_status})")
+    print(
+        f"runs completed        {completed}/{args.runs} (exit statuses: {sorted(set(statuses))}; final {final_status})"
+    )
     print(f"articles expected     {len(seen)}")
     print(f"articles archived     {len(seen & archived)}  (missing: {missing[:5]})")
     print(f"duplicate URL rows    {duplicates}")
@@ -114,7 +114,9 @@ def main() -> None:
         f"updated on site       {len(updated)} recent articles, {free_updates} of them free "
         f"(a paywalled update may change only the subscriber part); with versions in archive: {versions}"
     )
-    print(f"peak RSS per run (MB) first {peaks[0]:.0f}, median {sorted(peaks)[len(peaks) // 2]:.0f}, max {max(peaks):.0f}")
+    print(
+        f"peak RSS per run (MB) first {peaks[0]:.0f}, median {sorted(peaks)[len(peaks) // 2]:.0f}, max {max(peaks):.0f}"
+    )
     print(f"seconds per run       median {sorted(seconds)[len(seconds) // 2]:.2f}")
     print(f"WARC bytes / downloaded bytes  {warc_bytes:,} / {downloaded:,} = {warc_bytes / max(downloaded, 1):.2f}")
     print(f"integrity_check       {integrity}")

@@ -61,7 +61,7 @@ def _without_paywall_stage() -> Iterator[None]:
     module = extract_module.paywall
     saved = module.markup_signals, module.finish
 
-    def no_markup(tree: object, jsonld: object, rules: object = None) -> MarkupSignals:
+    def no_markup(tree: object, jsonld: object, rules: object = None, nodes: object = None) -> MarkupSignals:
         return MarkupSignals(declared=None, word_count=None, signals=())
 
     def no_finish(text: str, markup: object, rules: object = None) -> PaywallReport:

@@ -137,9 +137,7 @@ def main() -> int:
     for case in cases:
         article = extract_article(case.html, case.url)
         if article.paywall_cut:
-            evidence = [
-                f"{s.kind}({s.strength}): {s.detail}" for s in article.paywall_signals if s.strength != "weak"
-            ]
+            evidence = [f"{s.kind}({s.strength}): {s.detail}" for s in article.paywall_signals if s.strength != "weak"]
             cut_pages.append((case.id, labels.get(case.id), len(article.text), evidence))
     print(f"paywall_cut=True: {len(cut_pages)} of {len(cases)} pages")
     for page_id, free, chars, evidence in cut_pages:

@@ -444,6 +444,14 @@ class Archive:
                 added += cursor.rowcount
         return added
 
+    def enqueue_done(self, url: str, fetch_url: str, outlet: str, found_via: str) -> None:
+        """Record a URL that is already archived (e.g. imported), so discovery never queues it again."""
+        self.db.execute(
+            "INSERT INTO frontier (url, fetch_url, outlet, found_via, discovered_at, status, attempts) "
+            "VALUES (?, ?, ?, ?, ?, 'done', 0) ON CONFLICT(url) DO UPDATE SET status = 'done', attempts = 0",
+            [url, fetch_url, outlet, found_via, utc_now()],
+        )
+
     def requeue(self, urls: Iterable[str], found_via: str) -> None:
         with self.transaction():
             for url in urls:

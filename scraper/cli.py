@@ -369,6 +369,64 @@ def extract(source: str, url: str | None, as_json: bool, outlet_slug: str | None
     click.echo("\n" + (article.text or "(no body text found)"))
 
 
+def _print_reprocess(report: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"run_id": report.run_id, "counts": report.counts, "errors": report.errors}))
+        return
+    summary = ", ".join(f"{name} {n}" for name, n in sorted(report.counts.items())) or "nothing to do"
+    click.echo(f"run {report.run_id}: {summary}")
+    for message in report.errors[:10]:
+        click.echo(f"  {message}", err=True)
+
+
+@cli.command()
+@config_option
+@click.option("--outlet", "-o", "outlets", multiple=True, metavar="SLUG", help="Only this outlet (repeatable).")
+@click.option("--since", metavar="DATE", help="Only articles published (or fetched) on or after DATE (ISO 8601).")
+@click.option("--wait", is_flag=True, help="If a run holds the archive, wait for it instead of exiting.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def reextract(config_path: str | None, outlets: tuple[str, ...], since: str | None, wait: bool, as_json: bool) -> None:
+    """Extract and classify archived articles again from their stored WARC records, with the current rules.
+
+    No network is used. Articles whose text, title or access label changes get a new version; the
+    earlier one stays in `versions`. Use it after improving an outlet's rules in config.toml.
+    """
+    from .reprocess import reextract as run_reextract
+
+    settings = load_config(config_path)
+    unknown = [slug for slug in outlets if slug not in settings.outlets]
+    if unknown:
+        raise ConfigError(f"{settings.path}: no outlet {', '.join(map(repr, unknown))}")
+    setup_logging(logging.WARNING, "plain")
+    report = run_reextract(settings, outlets=outlets, since=since, wait=wait)
+    _print_reprocess(report, as_json)
+    sys.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
+
+
+@cli.command(name="import-warc")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@config_option
+@click.option("--outlet", "outlet", metavar="SLUG", help="File every page under this outlet (default: by host).")
+@click.option("--wait", is_flag=True, help="If a run holds the archive, wait for it instead of exiting.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def import_warc(
+    files: tuple[Path, ...], config_path: str | None, outlet: str | None, wait: bool, as_json: bool
+) -> None:
+    """Archive the HTML pages of WARC (or ARC) FILES made by other crawlers.
+
+    Pages go through the same extraction, paywall classification and deduplication as fetched
+    ones. A page is filed under the configured outlet whose home is on the same site, or under
+    --outlet; pages of other sites are skipped. Each page is copied into the archive's WARC folder.
+    """
+    from .reprocess import import_warc as run_import
+
+    settings = load_config(config_path)
+    setup_logging(logging.WARNING, "plain")
+    report = run_import(settings, list(files), outlet=outlet, wait=wait)
+    _print_reprocess(report, as_json)
+    sys.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
+
+
 def main() -> None:
     cli(prog_name="scraper")
 

@@ -22,7 +22,7 @@ from . import dedup, subscription
 from .access import classify
 from .archive import Archive, ArchiveLock
 from .config import Outlet, Settings
-from .discover import discover
+from .discover import classify_page, discover
 from .errors import FetchError, LoginError
 from .extract import extract_article
 from .fetch import Fetcher, RequestRecord
@@ -148,6 +148,93 @@ class ArchivingFetcher:
         return await self.fetcher.post_form(url, data, cookies=cookies)
 
 
+class ArticleWriter:
+    """Writes fetched articles of one outlet into the archive: canonical URL, exact and near duplicates,
+    versions. Shared by `scraper run`, `scraper reextract` and `scraper import-warc`."""
+
+    def __init__(self, settings: Settings, archive: Archive, outlet: str, run_id: int) -> None:
+        self.settings = settings
+        self.archive = archive
+        self.outlet = outlet
+        self.run_id = run_id
+        self.index = dedup.NearDuplicateIndex(
+            archive.db.conn, threshold=settings.dedup.near_threshold, min_words=settings.dedup.min_words
+        )
+
+    def canonical(self, url: str) -> str:
+        return dedup.canonical_url(url, extra_tracking_params=self.settings.dedup.tracking_params)
+
+    def store(
+        self,
+        canonical: str,
+        page: Page,
+        article: Article,
+        access: Access,
+        article_id: int | None,
+        ref: WarcRef,
+    ) -> str:
+        """Write one fetched article; returns the counter it adds to. Runs inside the article's transaction."""
+        archive = self.archive
+        declared = dedup.prefer_canonical(page.final_url, article.canonical_url)
+        aliases = {canonical, self.canonical(page.final_url), self.canonical(declared)}
+        if article_id is None:
+            article_id = next((i for i in map(archive.known, sorted(aliases)) if i is not None), None)
+        content_hash = dedup.content_hash(article.text)
+        row = article_row(article, access, page, self.canonical(declared), content_hash)
+        row.update(run_id=self.run_id, warc_file=ref.file, warc_offset=ref.offset)
+
+        if article_id is not None:
+            old = archive.stored(article_id)
+            changed = dedup.what_changed(
+                {"text": old.text, "title": old.title, "access": old.access},
+                {"text": article.text, "title": article.title, "access": access.label},
+            )
+            # A teaser never replaces full text we already hold (e.g. after a subscription lapsed).
+            downgrade = access.label == "teaser" and old.access != "teaser"
+            for url in aliases:
+                archive.add_alias(url, article_id)
+            if not changed or downgrade:
+                archive.update_article(
+                    article_id,
+                    {"last_checked": page.fetched_at, "etag": page.etag, "last_modified": page.last_modified},
+                )
+                return "unchanged"
+            row.pop("canonical_url")
+            archive.new_version(old, changed, row)
+            self.index.reindex(article_id, article.text)
+            return "updated"
+
+        duplicate_of: int | None = archive.first_with_hash(content_hash) if article.text else None
+        rule, similarity = ("exact", 1.0) if duplicate_of else (None, None)
+        sketch = self.index.sketch(article.text)
+        if duplicate_of is None and sketch is not None:
+            near = self.index.find(sketch)
+            if near is not None:
+                duplicate_of, similarity = near
+                rule = "near"
+        if row["canonical_url"] != canonical and archive.known(row["canonical_url"]) is not None:
+            row["canonical_url"] = canonical  # the declared canonical belongs to another row already
+        row.update(
+            outlet=self.outlet,
+            version=1,
+            first_seen=page.fetched_at,
+            duplicate_of=duplicate_of,
+            duplicate_rule=rule,
+            similarity=similarity,
+        )
+        new_id = archive.insert_article(row)
+        for url in aliases:
+            archive.add_alias(url, new_id)
+        if duplicate_of is None and sketch is not None:
+            self.index.add(new_id, sketch)
+        elif duplicate_of is not None:  # an earlier-published copy fetched later becomes the story
+            former = dedup.keep_earliest_original(archive.db.conn, new_id, self.index)
+            if former is not None and former.run_id == self.run_id and former.version == 1:
+                archive.bump(self.run_id, former.outlet, new=-1, duplicates=1)  # it was counted new in this run
+                return "new"
+        return "duplicates" if duplicate_of else "new"
+
+
 class OutletRun:
     """The work of one run on one outlet."""
 
@@ -172,12 +259,8 @@ class OutletRun:
         self.progress = progress
         self.result = OutletResult(outlet.slug)
         self.session = subscription.Subscription(outlet, settings, fetcher.fetcher)
-        self.index = dedup.NearDuplicateIndex(
-            archive.db.conn, threshold=settings.dedup.near_threshold, min_words=settings.dedup.min_words
-        )
-
-    def canonical(self, url: str) -> str:
-        return dedup.canonical_url(url, extra_tracking_params=self.settings.dedup.tracking_params)
+        self.writer = ArticleWriter(settings, archive, outlet.slug, run_id)
+        self.canonical = self.writer.canonical
 
     def error(self, url: str, stage: str, exc: BaseException | str) -> None:
         kind = type(exc).__name__ if isinstance(exc, BaseException) else "Error"
@@ -279,6 +362,12 @@ class OutletRun:
                 self.archive.mark(canonical, "done")
                 self.archive.bump(self.run_id, slug, fetched=1, unchanged=1)
             return
+        if self.outlet.article_pattern is None and classify_page(page.text) == "listing":
+            # The URL looked like an article but the page's own markup says it lists others.
+            with self.archive.transaction():
+                self.archive.mark(canonical, "not-article")
+            log.info("%s: not an article (the page declares a listing): %s", self.outlet.slug, page.final_url)
+            return
         try:
             article = extract_article(page.text, page.final_url, self.outlet.extract, self.outlet.paywall)
         except Exception as exc:  # the extractor promises not to raise; a bug must not stop the run
@@ -295,7 +384,7 @@ class OutletRun:
             return
         access = classify(article, subscriber_session=checked.subscriber)
         with self.archive.transaction():
-            outcome = self.store(canonical, fetch_url, page, article, access, article_id, ref)
+            outcome = self.writer.store(canonical, page, article, access, article_id, ref)
             self.archive.mark(canonical, "done")
             counts = {"fetched": 1, outcome: 1}
             if access.label == "teaser" and outcome in ("new", "updated"):
@@ -303,76 +392,6 @@ class OutletRun:
             self.archive.bump(self.run_id, slug, **counts)
         log.info("%s: %s %s (%s)", slug, outcome, page.final_url, access.label)
 
-    def store(
-        self,
-        canonical: str,
-        fetch_url: str,
-        page: Page,
-        article: Article,
-        access: Access,
-        article_id: int | None,
-        ref: WarcRef,
-    ) -> str:
-        """Write one fetched article; returns the counter it adds to. Runs inside the article's transaction."""
-        archive = self.archive
-        declared = dedup.prefer_canonical(page.final_url, article.canonical_url)
-        aliases = {canonical, self.canonical(page.final_url), self.canonical(declared)}
-        if article_id is None:
-            article_id = next((i for i in map(archive.known, sorted(aliases)) if i is not None), None)
-        content_hash = dedup.content_hash(article.text)
-        row = article_row(article, access, page, self.canonical(declared), content_hash)
-        row.update(run_id=self.run_id, warc_file=ref.file, warc_offset=ref.offset)
-
-        if article_id is not None:
-            old = archive.stored(article_id)
-            changed = dedup.what_changed(
-                {"text": old.text, "title": old.title, "access": old.access},
-                {"text": article.text, "title": article.title, "access": access.label},
-            )
-            # A teaser never replaces full text we already hold (e.g. after a subscription lapsed).
-            downgrade = access.label == "teaser" and old.access != "teaser"
-            for url in aliases:
-                archive.add_alias(url, article_id)
-            if not changed or downgrade:
-                archive.update_article(
-                    article_id,
-                    {"last_checked": page.fetched_at, "etag": page.etag, "last_modified": page.last_modified},
-                )
-                return "unchanged"
-            row.pop("canonical_url")
-            archive.new_version(old, changed, row)
-            self.index.reindex(article_id, article.text)
-            return "updated"
-
-        duplicate_of: int | None = archive.first_with_hash(content_hash) if article.text else None
-        rule, similarity = ("exact", 1.0) if duplicate_of else (None, None)
-        sketch = self.index.sketch(article.text)
-        if duplicate_of is None and sketch is not None:
-            near = self.index.find(sketch)
-            if near is not None:
-                duplicate_of, similarity = near
-                rule = "near"
-        if row["canonical_url"] != canonical and archive.known(row["canonical_url"]) is not None:
-            row["canonical_url"] = canonical  # the declared canonical belongs to another row already
-        row.update(
-            outlet=self.outlet.slug,
-            version=1,
-            first_seen=page.fetched_at,
-            duplicate_of=duplicate_of,
-            duplicate_rule=rule,
-            similarity=similarity,
-        )
-        new_id = archive.insert_article(row)
-        for url in aliases:
-            archive.add_alias(url, new_id)
-        if duplicate_of is None and sketch is not None:
-            self.index.add(new_id, sketch)
-        elif duplicate_of is not None:  # an earlier-published copy fetched later becomes the story
-            former = dedup.keep_earliest_original(archive.db.conn, new_id, self.index)
-            if former is not None and former.run_id == self.run_id and former.version == 1:
-                archive.bump(self.run_id, former.outlet, new=-1, duplicates=1)  # it was counted new in this run
-                return "new"
-        return "duplicates" if duplicate_of else "new"
 
 
 def _run_status(results: list[OutletResult], stopped: bool) -> str:

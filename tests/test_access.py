@@ -13,9 +13,7 @@ VENDOR = PaywallSignal("vendor:piano", "script https://cdn.tinypass.com/api/tiny
 WEAK_GATE = PaywallSignal("gate-element", "div#paywall", "weak")
 
 
-def article(
-    *, cut: bool = False, declared: bool | None = None, signals: tuple[PaywallSignal, ...] = ()
-) -> Article:
+def article(*, cut: bool = False, declared: bool | None = None, signals: tuple[PaywallSignal, ...] = ()) -> Article:
     return Article(url="https://example.org/a", text="Text.", paywall_cut=cut, paywall_declared=declared,
                    paywall_signals=signals)  # fmt: skip
 

@@ -267,7 +267,9 @@ def test_extract_links_absolute_fragment_free_same_site() -> None:
         ("/search?q=council+tax", "other"),
         ("/privacy-policy", "other"),
         ("/feed", "other"),
-        ("/news/social-care", "other"),
+        ("/news/social-care", "listing"),
+        ("/budget-cuts", "other"),
+        ("/2025/10/budget-cuts", "article"),
     ],
 )
 def test_classify_url_by_shape(path: str, kind: str) -> None:

@@ -86,13 +86,16 @@ def test_no_disallowed_url_is_ever_requested(server: SampleServer, site: Site) -
         assert not any(p.startswith(path) for p in requested), path
 
 
-def test_second_run_on_unchanged_site_gets_304s_and_no_candidates(server: SampleServer, site: Site) -> None:
+def test_second_run_on_unchanged_site_gets_304s_and_nothing_new(server: SampleServer, site: Site) -> None:
     validators: Validators = {}
     first = run_discovery(server.url, validators)
     assert first.candidates and validators
     site.clear_requests()
     second = run_discovery(server.url, validators)
-    assert second.candidates == [] and second.errors == []
+    assert second.errors == []
+    # Sitemaps and feeds answered 304, so only the home page's links remain: all known already.
+    assert {c.found_via for c in second.candidates} <= {"links"}
+    assert {c.url for c in second.candidates} <= {c.url for c in first.candidates}
     statuses = {record.path: record.status for record in site.requests}
     sources = {path: status for path, status in statuses.items() if path not in ("/robots.txt", "/")}
     assert sources and set(sources.values()) == {304}, statuses
@@ -115,8 +118,9 @@ def test_new_article_after_a_run_is_the_only_candidate(server: SampleServer, sit
 
 def test_feeds_from_link_alternate_when_sitemaps_are_off(server: SampleServer, site: Site) -> None:
     result = run_discovery(server.url, sitemaps=())
-    assert result.candidates and {c.found_via for c in result.candidates} == {"feed"}
-    assert all(c.lastmod for c in result.candidates)
+    from_feeds = [c for c in result.candidates if c.found_via == "feed"]
+    assert len(from_feeds) >= 25 and all(c.lastmod for c in from_feeds)
+    assert {c.found_via for c in result.candidates} == {"feed", "links"}  # plus the home page's links
     paths = site.requested_paths()
     assert "/feed" in paths and "/feed/atom" in paths
     assert not any(p.startswith("/sitemap") for p in paths)  # the explicit (empty) list replaced the guess
@@ -212,7 +216,7 @@ def test_sitemap_failure_is_recorded_and_feeds_still_used(server: SampleServer, 
     base = server.url.rstrip("/")
     result = run_discovery(server.url, sitemaps=(f"{base}/no-such-sitemap.xml",))
     assert any(url == f"{base}/no-such-sitemap.xml" and "404" in message for url, message in result.errors)
-    assert result.candidates and {c.found_via for c in result.candidates} == {"feed"}
+    assert result.candidates and "feed" in {c.found_via for c in result.candidates}
 
 
 def test_large_gzipped_sitemap_is_read_whole() -> None:

@@ -66,7 +66,7 @@ def test_jsonld_graph_with_nested_authors_wins_over_meta() -> None:
     assert article.language == "en"
 
 
-def test_og_title_before_jsonld_headline_and_its_exceptions() -> None:
+def test_title_takes_the_shorter_of_og_title_and_jsonld_headline_and_its_exceptions() -> None:
     def title(og: str, headline: str = "Council budget: what the vote means for you") -> str | None:
         ld = {"@type": "NewsArticle", "headline": headline, "publisher": {"name": "Example News"}}
         head = (
@@ -76,8 +76,13 @@ def test_og_title_before_jsonld_headline_and_its_exceptions() -> None:
         )
         return extract_article(page(head), URL).title
 
-    # The headline readers see (og:title) beats the search variant; the site name is cut off.
+    # The shorter headline wins (the longer adds a sub-header); the site name is cut off first.
     assert title("Budget passed after long debate | Example News") == "Budget passed after long debate"
+    assert title("Council budget passed after a long debate that split the ruling group") == (
+        "Council budget: what the vote means for you"
+    )
+    # A tie goes to og:title.
+    assert title("Council budget: what the vote means for YOU") == "Council budget: what the vote means for YOU"
     assert title("Budget passed after long debate - example.com") == "Budget passed after long debate"
     # og:title that is only the site's name says nothing.
     assert title("Example News") == "Council budget: what the vote means for you"
@@ -88,6 +93,10 @@ def test_og_title_before_jsonld_headline_and_its_exceptions() -> None:
     # ...but a kicker with a colon is part of the headline.
     assert title("Town hall: Budget passed after long debate", "Budget passed after long debate") == (
         "Town hall: Budget passed after long debate"
+    )
+    # ...unless a section label follows the headline as well: then both are decoration.
+    assert title("Town hall: Budget passed after long debate | Politics", "Budget passed after long debate") == (
+        "Budget passed after long debate"
     )
 
 

@@ -172,26 +172,20 @@ def test_gate_element_with_prompt_is_strong_and_overrides_a_free_claim() -> None
         '<div class="app-access-wall"><h2>Enjoying our content?<br>Log in or create an account to '
         "continue</h2><a>Sign in</a></div>"
     )
-    markup = read(
-        page(f"<article><p>{TEASER[0]}</p>{wall}</article>", jsonld={**ARTICLE, "isAccessibleForFree": True})
-    )
+    markup = read(page(f"<article><p>{TEASER[0]}</p>{wall}</article>", jsonld={**ARTICLE, "isAccessibleForFree": True}))
     assert kinds(markup.signals)["gate-element"] == "strong"
     assert markup.declared is True
 
 
 def test_empty_gate_placeholder_is_weak() -> None:
-    markup = read(
-        page('<div id="paywall"></div><p>Text</p>', jsonld={**ARTICLE, "isAccessibleForFree": True})
-    )
+    markup = read(page('<div id="paywall"></div><p>Text</p>', jsonld={**ARTICLE, "isAccessibleForFree": True}))
     assert kinds(markup.signals) == {"jsonld:isAccessibleForFree": "declared", "gate-element": "weak"}
     assert markup.declared is False
 
 
 def test_paywall_class_on_served_text_is_not_a_gate() -> None:
     paragraphs = "".join(f'<p class="paywall">{line}</p>' for line in MORE * 3)
-    body = (
-        f'<div class="paywall-content">{paragraphs}<p>Subscribe to continue reading our coverage.</p></div>'
-    )
+    body = f'<div class="paywall-content">{paragraphs}<p>Subscribe to continue reading our coverage.</p></div>'
     markup = read(page(body))
     assert not any(s.kind == "gate-element" and s.strength == "strong" for s in markup.signals)
     assert markup.declared is None
@@ -209,17 +203,13 @@ def test_outlet_selectors_mark_a_strong_gate() -> None:
 
 
 def test_prompt_in_visible_text_of_a_silent_page() -> None:
-    body = (
-        f"<main><p>{TEASER[0]}</p><div class='box'><h3>This article is for subscribers only</h3></div></main>"
-    )
+    body = f"<main><p>{TEASER[0]}</p><div class='box'><h3>This article is for subscribers only</h3></div></main>"
     markup = read(page(body))
     assert any(s.kind == "prompt" and s.strength == "strong" for s in markup.signals)
 
 
 def test_prompt_phrases_inside_scripts_are_not_visible_text() -> None:
-    body = (
-        "<main><p>Text</p><div><script>var t = {msg: 'Subscribe to continue reading'};</script></div></main>"
-    )
+    body = "<main><p>Text</p><div><script>var t = {msg: 'Subscribe to continue reading'};</script></div></main>"
     assert read(page(body)).signals == ()
 
 

@@ -7,14 +7,16 @@ Heuristics (`classify_url`), from the URL's shape only, with no per-site rule:
   subscribe, account, search, privacy, feed ...) and search queries (?q=, ?s=);
 - listing pages: the home page, paths with a listing word as a segment (tag, topic, category,
   section, author, page, archive, ...), `?page=N`, date archives (/2024/05/ with nothing after),
-  and paths of at most three segments whose last one is a single word (/business, /news/world);
+  paths of at most three segments whose last one is a single word (/business, /news/world), and
+  two-word last segments under plain-word parents (/news/social-care, /world/middle-east);
 - articles: a last segment that is a slug of three or more words, or carries an id (5+ digits,
   a UUID anywhere in the path), or a date in the path with a slug, or a .html page of two+ words.
 
-"Strong" verdicts hold for every source. Weak ones (two-word slugs, deep one-word paths) are only
-trusted for links scraped from pages; there, an ambiguous link still counts as an article when
-the page presents it as one: inside a headline (h1-h4) or an <article> element. `classify_page`
-reads what a fetched page says about itself (og:type, JSON-LD @type, <article> count).
+Everything else (a top-level two-word slug, a deep path of short words) is a weak "other".
+URLs from sitemaps and feeds are dropped only on the strong verdicts above; a link scraped from a
+page must be judged an article, or be weak "other" and presented by the page as a story: a
+headline's worth of anchor text inside h1-h4 or an <article>. `classify_page` reads what a
+fetched page says about itself (og:type, JSON-LD @type, <article> count).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ _DATE_IN_PATH = re.compile(
 _COMPACT_DATE = re.compile(r"(?:^|[/_-])(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?=$|[/_.-])")
 _LONG_ID = re.compile(r"\d{5,}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_PLAIN_WORD = re.compile(r"[^\W\d_]+")
 _YEAR_OR_MONTH = re.compile(r"^(?:(?:19|20)\d\d|0?[1-9]|1[0-2]|[12]\d|3[01])$")
 _ARTICLE_TYPES = _words(
     "article newsarticle blogposting reportagenews analysisnewsarticle opinionnewsarticle reviewnewsarticle "
@@ -220,6 +223,8 @@ def url_shape(url: str, home: str) -> tuple[UrlKind, bool]:
         return "article", True
     if len(words) == 1 and letter_words and len(segments) <= 3:
         return "listing", True  # /business, /news/world: a section or topic, never an article slug
+    if len(segments) >= 2 and len(words) == 2 and all(_PLAIN_WORD.fullmatch(s) for s in segments[:-1]):
+        return "listing", True  # /news/social-care, /world/middle-east: a subsection
     return "other", False
 
 
@@ -246,13 +251,16 @@ def classify_page(html: str) -> UrlKind | None:
     og_type = (og.attributes.get("content") or "").strip().lower() if og is not None else ""
     if og_type == "article":
         return "article"
-    for script in tree.css('script[type="application/ld+json"]'):
-        for declared in re.findall(r'"@type"\s*:\s*"([^"]+)"', script.text() or ""):
-            name = declared.rsplit("/", 1)[-1].lower()
-            if name in _ARTICLE_TYPES:
-                return "article"
-            if name in _LISTING_TYPES:
-                return "listing"
+    # An article page's @graph often names its WebSite too: any article type wins over listing types.
+    declared = {
+        name.rsplit("/", 1)[-1].lower()
+        for script in tree.css('script[type="application/ld+json"]')
+        for name in re.findall(r'"@type"\s*:\s*"([^"]+)"', script.text() or "")
+    }
+    if declared & _ARTICLE_TYPES:
+        return "article"
+    if declared & (_LISTING_TYPES - {"website"}):
+        return "listing"
     articles = tree.css("article")
     if len(articles) >= 3:
         return "listing"

@@ -9,8 +9,10 @@ Sources (an explicit config value replaces the guess for its kind):
    of COMMON_FEED_PATHS that answers with a feed;
 3. links on the home page and listing pages: `outlet.sections`, else the listing pages linked from
    home, followed `outlet.section_depth` levels deep, at most `outlet.max_section_pages` pages.
-   Links are read when sections are configured, or when no sitemap or feed was found: sitemaps and
-   feeds are the publisher's own lists, links are guesses.
+   Listing pages are crawled when sections are configured, or when no sitemap or feed was found
+   (sitemaps and feeds are the publisher's own lists; crawling listings costs requests and
+   guesses). The home page's article links are always taken when the home page was fetched (it
+   is, for its feed links, unless feeds are configured): they are the freshest, at no cost.
 
 Sitemaps, feeds and listing pages are fetched with the previous run's validators; a 304 gives
 nothing (the pipeline keeps its own frontier of URLs not fetched yet). The home page is fetched in
@@ -114,6 +116,8 @@ class _Discovery:
         await asyncio.gather(self.sitemaps(), self.feeds())
         if self.outlet.sections is not None or self.structured_sources == 0:
             await self.links()
+        elif self._home is not None and self._home.text:
+            self._harvest(self._home)  # fetched for its feed links anyway: its article links are free
         # Merged in order of preference, so a URL keeps the best source's name and date.
         for _rank, entries, found_via, strict in sorted(self._batches, key=lambda batch: batch[0]):
             await self.add(entries, found_via, strict=strict)

@@ -21,6 +21,7 @@ from .authors import clean_authors
 from .body import extract_body
 from .jsonld import load_jsonld
 from .metadata import read_metadata
+from .scan import page_nodes
 
 __all__ = ["article_to_dict", "extract_article"]
 
@@ -95,10 +96,11 @@ def _extract(html: str, url: str, rules: ExtractRules | None, paywall_rules: Pay
     if not html or html.isspace():
         return Article(url=url)
     tree = _parse(_tame(html))
-    jsonld = load_jsonld(tree)
+    nodes = page_nodes(tree)
+    jsonld = load_jsonld(tree, nodes)
     # The paywall reader must see the page as served, before any element is removed.
-    markup = paywall.markup_signals(tree, jsonld, paywall_rules)
-    meta = read_metadata(tree, url, jsonld, rules)
+    markup = paywall.markup_signals(tree, jsonld, paywall_rules, nodes)
+    meta = read_metadata(tree, url, jsonld, rules, nodes)
     drop_lines = [text for text in (meta.title, *meta.byline_texts) if text]
     byline: list[str] | None = [] if meta.authors_weak else None
     text = extract_body(tree, rules, drop_lines, meta.descriptions, byline)

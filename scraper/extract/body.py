@@ -40,7 +40,8 @@ _BLOCK_TAGS = frozenset(
         "aside", "nav", "br", "hr", "address", "details", "summary", "center", "form", "fieldset",
     }
 )  # fmt: skip
-_BLOCK_SELECTOR = ", ".join(sorted(_BLOCK_TAGS - {"br", "hr"}))
+_BREAK_TAGS = frozenset({"br", "hr"})
+_MARK_SELECTOR = ", ".join(sorted(_BLOCK_TAGS))
 _MARK = "\ue000"
 _WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
 _NEVER_TEXT_SET = frozenset(_NEVER_TEXT)
@@ -277,6 +278,7 @@ def _remove(nodes: list[LexborNode]) -> None:
 # selectors that matter for choosing the body; elements that are never text are removed from
 # the chosen container only (a much smaller subtree).
 _PRECLEAN_SELECTOR = _PRE_DROP
+_LINK_BLOCK_SELECTOR = "a, ul, ol, div, section, table, p, dl"
 _CLEAN_SELECTOR = ", ".join(_NEVER_TEXT) + ", nav, aside, footer, figure, figcaption, form, h1, header, [class], [id]"
 
 
@@ -469,15 +471,16 @@ def _best_container(tree: LexborHTMLParser, lead: _LeadFinder | None = None) -> 
 
 
 def _is_boilerplate(node: LexborNode) -> bool:
-    raw = _class_raw(node)
+    attrs = node.attributes
+    raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
     return len(raw) > 2 and _is_boiler_raw(raw)
 
 
-def _linked_chars(container: LexborNode) -> dict[int, int]:
+def _linked_chars(container: LexborNode, anchors: Iterable[LexborNode]) -> dict[int, int]:
     """Characters of link text under each element of `container`, by mem_id."""
     own = container.mem_id
     linked: dict[int, int] = {}
-    for anchor in container.css("a"):
+    for anchor in anchors:
         length = len(anchor.text(deep=True).strip())
         if not length:
             continue
@@ -499,25 +502,23 @@ def clean_container(nodes: list[LexborNode]) -> None:
         doomed: list[LexborNode] = []
         # One query for both kinds of removal: never-text elements and boilerplate by tag or class.
         for el in container.css(_CLEAN_SELECTOR):
-            if el.mem_id == own:
-                continue
-            if el.tag in _ALWAYS_DROP_TAGS or el.tag in _NEVER_TEXT_SET:
-                doomed.append(el)
+            tag = el.tag
+            if tag in _ALWAYS_DROP_TAGS or tag in _NEVER_TEXT_SET:
+                if el.mem_id != own:
+                    doomed.append(el)
                 continue
             # Class names on table rows and cells describe data ("player-2020"), not page parts;
             # a link or highlight inside a paragraph ("tag-link" on a name) is part of a sentence.
-            if el.tag in _TABLE_PART_TAGS or not _is_boilerplate(el):
+            if tag in _TABLE_PART_TAGS or not _is_boilerplate(el) or el.mem_id == own:
                 continue
-            if el.tag in _INLINE_TAGS:
+            if tag in _INLINE_TAGS:
                 parent = el.parent
                 if parent is not None and parent.tag in _SENTENCE_TAGS:
                     continue
-            # An embedded post quoted in the article (a tweet in "social-media-embed") is text.
-            if el.tag == "blockquote" or el.css_first("blockquote") is not None:
-                continue
-            # A boilerplate-looking wrapper that holds much of the text is a false match
-            # (e.g. class="article-meta-wrapper" around the whole body): keep it.
-            if el.css_first("p + p + p + p") is not None:
+            # An embedded post quoted in the article (a tweet in "social-media-embed") is text;
+            # a boilerplate-looking wrapper that holds paragraphs of the text is a false match
+            # (e.g. class="article-meta-wrapper" around the whole body). One query for both.
+            if tag == "blockquote" or el.css_first("blockquote, p + p + p + p") is not None:
                 continue
             length = _text_len(el)
             if length > 0.4 * container_len > 200:
@@ -527,9 +528,14 @@ def clean_container(nodes: list[LexborNode]) -> None:
                 continue
             doomed.append(el)
         _remove(doomed)
-        linked = _linked_chars(container)
+        # One walk for the links and the blocks they may fill.
+        anchors: list[LexborNode] = []
+        blocks: list[LexborNode] = []
+        for el in container.css(_LINK_BLOCK_SELECTOR):
+            (anchors if el.tag == "a" else blocks).append(el)
+        linked = _linked_chars(container, anchors)
         doomed = []
-        for el in container.css("ul, ol, div, section, table, p, dl"):
+        for el in blocks:
             key = el.mem_id
             if key == own or key not in linked:
                 continue
@@ -543,11 +549,11 @@ def serialise(nodes: list[LexborNode]) -> list[str]:
     """Block texts in document order: one entry per paragraph, heading, list item or cell."""
     lines: list[str] = []
     for container in nodes:
-        for br in container.css("br, hr"):
-            br.insert_after(_MARK)
-        for block in container.css(_BLOCK_SELECTOR):
-            block.insert_before(_MARK)
-            block.insert_after(_MARK)
+        # One query for both: a line break only ends a line, a block is a line of its own.
+        for el in container.css(_MARK_SELECTOR):
+            if el.tag not in _BREAK_TAGS:
+                el.insert_before(_MARK)
+            el.insert_after(_MARK)
         text = container.text(deep=True)
         for chunk in text.split(_MARK):
             line = " ".join(chunk.split())

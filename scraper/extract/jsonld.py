@@ -7,6 +7,8 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from .scan import ScanNode
+
 _MAX_BLOCK_CHARS = 2_000_000
 
 
@@ -23,11 +25,20 @@ def _flatten(value: Any, out: list[dict[str, Any]], depth: int = 0) -> None:
             _flatten(graph, out, depth + 1)
 
 
-def load_jsonld(tree: LexborHTMLParser) -> list[dict[str, Any]]:
+def load_jsonld(tree: LexborHTMLParser, nodes: list[ScanNode] | None = None) -> list[dict[str, Any]]:
     """Every JSON object in the page's `application/ld+json` scripts, with `@graph` members
-    and top-level arrays flattened out. Blocks that are not valid JSON are skipped."""
+    and top-level arrays flattened out. Blocks that are not valid JSON are skipped. `nodes`,
+    when given, is the page's scan (scan.page_nodes), which holds every script."""
     objects: list[dict[str, Any]] = []
-    for script in tree.css('script[type="application/ld+json"]'):
+    if nodes is None:
+        scripts = tree.css('script[type="application/ld+json"]')
+    else:
+        scripts = [
+            n.node
+            for n in nodes
+            if n.tag == "script" and (n.attrs.get("type") or "").strip().lower() == "application/ld+json"
+        ]
+    for script in scripts:
         raw = script.text(deep=True, strip=False)
         if not raw or len(raw) > _MAX_BLOCK_CHARS:
             continue

@@ -92,6 +92,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..config import PaywallRules
 from ..models import PaywallSignal, SignalStrength
+from .scan import ScanNode, page_nodes
 
 # Prompts are short; an article sentence that merely mentions subscribers is long.
 _MAX_PROMPT_WORDS = 40
@@ -306,7 +307,9 @@ def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
 _WALL_RE = _compile(_WALL_PATTERNS)
 _PERCENT_RE = _compile([_PERCENT_PATTERN])
 _METER_RE = _compile(_METER_PATTERNS)
-_METER_SPENT_RE = re.compile(r"\byou(?:'ve|’ve| have) (?:reached|hit|used up) (?:your|the) (?:\w+ )?(?:limit|maximum)\b")
+_METER_SPENT_RE = re.compile(
+    r"\byou(?:'ve|’ve| have) (?:reached|hit|used up) (?:your|the) (?:\w+ )?(?:limit|maximum)\b"
+)
 _BOX_RE = _compile(_BOX_PATTERNS)
 _SALES_RE = re.compile(_SALES_PATTERN)
 _SPACE_RE = re.compile(r"\s+")
@@ -469,9 +472,7 @@ class _Signals:
 # --- markup ---------------------------------------------------------------------------------
 
 
-def _walk_jsonld(
-    value: Any, found: list[tuple[Any, str | None]], counts: list[int], in_part: bool, depth: int
-) -> None:
+def _walk_jsonld(value: Any, found: list[tuple[Any, str | None]], counts: list[int], in_part: bool, depth: int) -> None:
     """Collect every isAccessibleForFree value (with the hasPart cssSelector, or None at the top)."""
     if depth > 6:
         return
@@ -596,10 +597,7 @@ def _text_before(node: LexborNode) -> str | None:
                     text = _norm(paragraph.text(deep=True))
                     if len(text) >= 20 and not _CODE_RE.search(text):
                         return text
-                if sibling.tag == "-text":
-                    raw = sibling.text_content
-                else:
-                    raw = sibling.text(deep=True, separator="\n")
+                raw = sibling.text_content if sibling.tag == "-text" else sibling.text(deep=True, separator="\n")
                 for line in reversed((raw or "").split("\n")):
                     if len(line.strip()) >= 20 and not _CODE_RE.search(line):
                         return _norm(line)
@@ -636,26 +634,33 @@ class _Reader:
         self.analysed: list[str] = []
         self.strong_gate = False
 
-    def read(self, rules: PaywallRules | None) -> None:
-        for node in self.tree.css(_ONE_PASS_SELECTOR):
-            tag = node.tag
+    def read(self, rules: PaywallRules | None, nodes: list[ScanNode] | None = None) -> None:
+        # `nodes` (scan.page_nodes) is a superset of what _ONE_PASS_SELECTOR matches: narrowed here.
+        for node, tag, attrs in page_nodes(self.tree, _ONE_PASS_SELECTOR) if nodes is None else nodes:
             if tag == "script":
                 # Only script URLs: reading inline scripts (page state blobs of up to megabytes)
                 # would cost more than the whole extraction, for a weak signal.
-                self.sources.append((node.attributes.get("src") or "").lower())
+                src = attrs.get("src")
+                if src is not None:
+                    self.sources.append(src.lower())
             elif tag == "meta":
-                self._meta(node)
-            elif node.attributes.get("itemprop"):
-                self._microdata(node)
-            elif tag not in _NOT_GATES:
-                self._gate(node)
+                self._meta(node, attrs)
+            else:
+                itemprop = attrs.get("itemprop")
+                if itemprop:
+                    if itemprop.strip().lower() == "isaccessibleforfree":
+                        self._microdata(node, attrs)
+                elif tag not in _NOT_GATES and (
+                    "data-paywall" in attrs or "wall" in f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+                ):
+                    self._gate(node, attrs)
         for selector in rules.selectors if rules else ():
             self._outlet_gate(selector)
 
-    def _meta(self, node: LexborNode) -> None:
-        attrs = node.attributes
-        if (attrs.get("itemprop") or "").lower() == "isaccessibleforfree":
-            self._microdata(node)
+    def _meta(self, node: LexborNode, attrs: dict[str, str | None]) -> None:
+        itemprop = attrs.get("itemprop")
+        if itemprop and itemprop.lower() == "isaccessibleforfree":
+            self._microdata(node, attrs)
             return
         name = (attrs.get("property") or attrs.get("name") or "").lower()
         if not name:
@@ -665,19 +670,18 @@ class _Reader:
             if value:
                 self.tiers.append(value)
                 self.out.add("meta:content_tier", value, "declared")
-        elif _ACCESS_META_RE.search(name) and value in _TRUE_FLAG_VALUES:
+        elif value in _TRUE_FLAG_VALUES and _ACCESS_META_RE.search(name):
             # Flags set for ad and analytics tools: weak, they mislabel free pages.
             self.out.add("meta:access-flag", f"{name}={value}", "weak")
 
-    def _microdata(self, node: LexborNode) -> None:
-        raw = node.attributes.get("content")
+    def _microdata(self, node: LexborNode, attrs: dict[str, str | None]) -> None:
+        raw = attrs.get("content")
         value = normalise_free(raw if raw is not None else node.text(deep=True))
         if value is not None:
             self.free_values.append(value)
             self.out.add("microdata:isAccessibleForFree", str(value).lower(), "declared")
 
-    def _gate(self, node: LexborNode) -> None:
-        attrs = node.attributes
+    def _gate(self, node: LexborNode, attrs: dict[str, str | None]) -> None:
         names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         if "data-paywall" in attrs:
             names += " data-paywall"
@@ -753,9 +757,13 @@ class _Reader:
 
 
 def markup_signals(
-    tree: LexborHTMLParser, jsonld: list[dict[str, Any]], rules: PaywallRules | None = None
+    tree: LexborHTMLParser,
+    jsonld: list[dict[str, Any]],
+    rules: PaywallRules | None = None,
+    nodes: list[ScanNode] | None = None,
 ) -> MarkupSignals:
-    """Read the page's paywall evidence; the tree is not changed. See the module docstring."""
+    """Read the page's paywall evidence; the tree is not changed. See the module docstring.
+    `nodes` is the page's one-pass scan (scan.page_nodes), read instead of a query of its own."""
     out = _Signals()
     phrases = tuple(_norm(p) for p in (rules.phrases if rules else ()) if p.strip())
 
@@ -777,7 +785,7 @@ def markup_signals(
             out.add("jsonld:hasPart", detail, "declared")
 
     reader = _Reader(tree, phrases, out)
-    reader.read(rules)
+    reader.read(rules, nodes)
     free_values += reader.free_values
     declared: bool | None = (False in free_values) if free_values else None
     if declared is None:
@@ -828,14 +836,13 @@ def _hinted_lines(lows: list[str], short: list[int]) -> set[int]:
     return found
 
 
-def _prompt_kind(low: str, hinted: bool, gate_texts: tuple[str, ...], phrases: tuple[str, ...]) -> int:
-    """The line's class, SALES aside (decided lazily, only next to a prompt). `low` is normalised;
-    `hinted` says whether it holds one of _HINTS."""
+def _prompt_kind(low: str, words: int, hinted: bool, gate_texts: tuple[str, ...], phrases: tuple[str, ...]) -> int:
+    """The line's class, SALES aside (decided lazily, only next to a prompt). `low` is normalised,
+    `words` its _size; `hinted` says whether it holds one of _HINTS."""
     if not low:
         return _TEXT
     if low.strip(_BUTTON_STRIP) in _BUTTONS:
         return _BUTTON
-    words = _size(low)
     if words > _MAX_PROMPT_WORDS:
         return _TEXT
     if phrases and any(p in low for p in phrases):
@@ -858,6 +865,11 @@ def _size(text: str) -> int:
     return max(len(text.split()), len(text) // 8)
 
 
+def _norm_size(low: str) -> int:
+    """_size of a normalised line (single spaces, none at the ends), without splitting it."""
+    return max(low.count(" ") + 1, len(low) // 8) if low else 0
+
+
 def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) -> PaywallReport:
     """Remove prompt lines from `text` and decide whether it is a cut teaser (module docstring)."""
     phrases = markup.phrases or tuple(_norm(p) for p in (rules.phrases if rules else ()) if p.strip())
@@ -865,16 +877,16 @@ def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) 
     rows = [i for i, line in enumerate(lines) if line.strip()]
     # Lines too long to be a prompt are not normalised (most of an article's characters).
     lows = [_norm(lines[i]) if len(lines[i]) <= _MAX_PROMPT_CHARS else "" for i in rows]
-    sizes = [_size(low) if low else _MAX_PROMPT_WORDS + 1 for low in lows]
+    sizes = [_norm_size(low) if low else _MAX_PROMPT_WORDS + 1 for low in lows]
     hinted = _hinted_lines(lows, [i for i, size in enumerate(sizes) if size <= _MAX_PROMPT_WORDS])
     kinds = [
-        _prompt_kind(low, i in hinted, markup.gate_texts, phrases) if sizes[i] <= _MAX_PROMPT_WORDS else _TEXT
+        _prompt_kind(low, sizes[i], i in hinted, markup.gate_texts, phrases) if sizes[i] <= _MAX_PROMPT_WORDS else _TEXT
         for i, low in enumerate(lows)
     ]
     removed = [kind in _SEEDS for kind in kinds]
 
     def sales(pos: int) -> bool:
-        if kinds[pos] == _TEXT and _size(lows[pos]) <= _MAX_PROMPT_WORDS and _SALES_RE.search(lows[pos]):
+        if kinds[pos] == _TEXT and sizes[pos] <= _MAX_PROMPT_WORDS and _SALES_RE.search(lows[pos]):
             kinds[pos] = _SALES
         return kinds[pos] == _SALES
 
@@ -887,15 +899,13 @@ def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) 
             removed[back] = True
             back -= 1
         ahead = pos + 1
-        while ahead < len(kinds) and (
-            kinds[ahead] in (_BUTTON, _BOX, *_SEEDS) or (kind != _BOX and sales(ahead))
-        ):
+        while ahead < len(kinds) and (kinds[ahead] in (_BUTTON, _BOX, *_SEEDS) or (kind != _BOX and sales(ahead))):
             removed[ahead] = True
             ahead += 1
     # A short line squeezed between two parts of one prompt box belongs to it.
     for pos in range(1, len(kinds) - 1):
         squeezed = not removed[pos] and removed[pos - 1] and removed[pos + 1]
-        if squeezed and _size(lows[pos]) <= _MAX_PROMPT_WORDS:
+        if squeezed and sizes[pos] <= _MAX_PROMPT_WORDS:
             removed[pos] = True
 
     # Tail rule: a wall prompt near the end starts the prompt block; everything after it goes.
@@ -961,9 +971,7 @@ def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) 
     signals = markup.signals + tuple(out.items)
     strong = any(s.strength == "strong" for s in signals)
     walled = markup.declared is True or strong
-    percent = any(
-        s.kind in ("prompt", "prompt:stripped") and _PERCENT_RE.search(s.detail.lower()) for s in signals
-    )
+    percent = any(s.kind in ("prompt", "prompt:stripped") and _PERCENT_RE.search(s.detail.lower()) for s in signals)
     full = bool(expected and expected >= 100 and words >= _FULL_TEXT_SHARE * expected)
     cut = not full and (tail_wall or percent or wall_at_end or (walled and bool(cues)))
     return PaywallReport(declared=markup.declared, cut=cut, signals=signals, text=clean)

@@ -10,6 +10,10 @@ Each request goes through the same visible steps, in this order:
    jitter; a host that keeps failing is backed off for the rest of the run.
 
 Every HTTP request actually sent (retries, redirect hops, robots.txt) is reported to `on_request`.
+
+Page.body is the body after Content-Encoding is undone (gzip/deflate are decoded here, under the
+size cap), so Page.headers leave out Content-Encoding and Content-Length when they would no longer
+describe it; Set-Cookie is never copied into a Page.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ request log, politeness as the server saw it, and several outlets at once."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import time
@@ -99,7 +100,7 @@ def test_requests_are_logged_and_robots_is_obeyed(tmp_path: Path) -> None:
     starts = [r.time for r in requests]
     # Crawl-delay (0.05 s) is larger than the configured delay (0.01 s): it wins. The server sees
     # arrivals, not starts: a new connection arrives a little later than a kept-alive one.
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.05 * 0.7
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.05 * 0.7
     db = tmp_path / "archive.db"
     logged = query(db, "SELECT COUNT(*), COUNT(DISTINCT run_id), SUM(status = 200) FROM requests")[0]
     assert logged[0] == len(requests) and logged[1] == 1 and logged[2]

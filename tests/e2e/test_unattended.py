@@ -13,11 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from scraper.sample_outlet import FAULTS, SampleServer, build_site
 from tests.helpers import ROOT, run_scraper, write_config
-
 
 
 def slow_config(tmp_path: Path, url: str, name: str = "config.toml", delay: float = 0.03) -> Path:
@@ -30,7 +27,9 @@ def slow_config(tmp_path: Path, url: str, name: str = "config.toml", delay: floa
 def start_run(config: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "scraper", "run", "--config", str(config), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
 
