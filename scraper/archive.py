@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .browse.schema import prepare_for_datasette
 from .errors import ArchiveError, LockHeld
 
 SCHEMA_VERSION = 1
@@ -290,6 +291,7 @@ class Archive:
                 db.table(table).create_index(columns, unique=unique, if_not_exists=True)
         if not db.table("articles_fts").exists():
             db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+        prepare_for_datasette(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # --- outlets and runs --------------------------------------------------------------------

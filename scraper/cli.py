@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
+from .browse.commands import BROWSE_COMMANDS
 from .config import CONFIG_ENV_VAR, Settings, load_config, parse_config
 from .errors import ArchiveError, ConfigError, LockHeld, ScraperError
 
@@ -263,8 +264,17 @@ def check_config(config_path: str | None) -> None:
     type=click.Path(dir_okay=False),
     help="Archive to write.",
 )
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Loopback port of the sample outlet; keep it between runs, as it is part of every URL.",
+)
 @output_options
-def demo(articles: int, seed: int, database: str, quiet: bool, as_json: bool, log_format: str, verbose: bool) -> None:
+def demo(
+    articles: int, seed: int, database: str, port: int, quiet: bool, as_json: bool, log_format: str, verbose: bool
+) -> None:
     """Archive the bundled sample outlet, served on 127.0.0.1, with the same pipeline as `scraper run`.
 
     No internet needed: this is how to see the tool work on a fresh machine. Run it again and
@@ -275,7 +285,13 @@ def demo(articles: int, seed: int, database: str, quiet: bool, as_json: bool, lo
 
     site = build_site(seed=seed, articles=articles)
     db_path = Path(database).resolve()
-    with SampleServer(site) as server:
+    try:
+        server = SampleServer(site, port=port).start()
+    except OSError as exc:
+        raise ScraperError(
+            f"cannot serve the sample outlet on 127.0.0.1:{port} ({exc.strerror}); try --port N"
+        ) from None
+    with server:
         text = (
             f'[archive]\ndatabase = "{db_path}"\nwarc_dir = "{db_path.parent / "demo-warc"}"\n\n'
             f'[outlets.sample]\nname = "{site.name}"\nhome = "{server.url}"\ndelay = 0.02\nconcurrency = 4\n'
@@ -298,7 +314,7 @@ def _print_demo_summary(db_path: Path) -> None:
             "SELECT access, COUNT(*) FROM articles WHERE duplicate_of IS NULL GROUP BY access ORDER BY access"
         ).fetchall()
         latest = archive.db.execute(
-            "SELECT title, access, published FROM articles ORDER BY published DESC LIMIT 5"
+            "SELECT title, access, published FROM articles WHERE duplicate_of IS NULL ORDER BY published DESC LIMIT 5"
         ).fetchall()
     finally:
         archive.close()
@@ -425,6 +441,10 @@ def import_warc(
     report = run_import(settings, list(files), outlet=outlet, wait=wait)
     _print_reprocess(report, as_json)
     sys.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
+
+
+for _command in BROWSE_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

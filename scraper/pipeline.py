@@ -452,7 +452,10 @@ async def run_async(settings: Settings, options: RunOptions, progress: ProgressC
             fsync=False,  # like the archive's synchronous=NORMAL: safe against kill -9, not power loss
         )
         try:
-            async with Fetcher(settings.fetch, on_request=on_request) as raw_fetcher:
+            def on_robots(page: Page) -> None:
+                warc.write(page, request_headers={"User-Agent": settings.fetch.user_agent})
+
+            async with Fetcher(settings.fetch, on_request=on_request, on_robots=on_robots) as raw_fetcher:
                 fetcher = ArchivingFetcher(raw_fetcher, warc, settings.fetch.user_agent)
                 runs = [OutletRun(settings, o, archive, fetcher, run_id, options, stop, progress) for o in todo]
                 outcomes = await asyncio.gather(*(r.run() for r in runs), return_exceptions=True)

@@ -85,13 +85,17 @@ def _untracked(query: str) -> str:
     return query if len(kept) == len(pairs) else urlencode(kept)
 
 
+MAX_URL_LENGTH = 2048
+
+
 def absolute_url(base: str, href: str | None) -> str | None:
     """An absolute http(s) URL without its fragment and tracking parameters (utm_*, fbclid ...),
     or None. Tracking variants of one link would otherwise be fetched once each."""
     if not href:
         return None
     href = href.strip()
-    if not href or href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
+    # No news site links its stories with URLs of thousands of characters; such links are traps.
+    if not href or len(href) > MAX_URL_LENGTH or href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
         return None
     try:
         joined = urljoin(base, href)

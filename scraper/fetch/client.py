@@ -262,10 +262,17 @@ class Fetcher:
     """The run's HTTP client: polite per host, concurrent across hosts. Use as `async with`."""
 
     def __init__(
-        self, settings: FetchSettings, *, on_request: Callable[[RequestRecord], None] | None = None
+        self,
+        settings: FetchSettings,
+        *,
+        on_request: Callable[[RequestRecord], None] | None = None,
+        on_robots: Callable[[Page], None] | None = None,
     ) -> None:
+        """`on_request` hears of every request sent; `on_robots` gets each robots.txt answer that
+        came back with a body (for the raw archive), since robots.txt is fetched inside the client."""
         self.settings = settings
         self._on_request = on_request
+        self._on_robots = on_robots
         self._client: httpx.AsyncClient | None = None
         self._limits = HostLimits()
         self._robots = RobotsCache(self._fetch_robots)
@@ -342,6 +349,8 @@ class Fetcher:
             return RobotsAnswer(exc.status, error=str(exc))
         except FetchError as exc:
             return RobotsAnswer(None, error=str(exc))
+        if self._on_robots is not None:
+            self._on_robots(page)
         return RobotsAnswer(page.status, decode(page.body, page.header("content-type"))[0])
 
     # -- requests -----------------------------------------------------------------------------

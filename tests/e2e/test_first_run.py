@@ -154,3 +154,18 @@ def test_unreachable_outlet_fails_cleanly_and_keeps_the_archive(
     assert rows(db, "PRAGMA integrity_check")[0][0] == "ok"
     errors = rows(db, "SELECT * FROM errors WHERE outlet = 'gone'")
     assert errors
+
+
+def test_demo_archives_the_sample_outlet_and_a_second_demo_adds_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    port = str(free_port())
+    first = run_scraper("demo", "--database", str(db), "--port", port)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert f"datasette {db}" in first.stdout
+    count = rows(db, "SELECT COUNT(*) AS n FROM articles WHERE duplicate_of IS NULL")[0]["n"]
+    assert count >= 50
+    assert rows(db, "SELECT COUNT(*) AS n FROM articles WHERE access = 'teaser'")[0]["n"] > 0
+    total = rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"]
+    again = run_scraper("demo", "--database", str(db), "--port", port)
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"] == total

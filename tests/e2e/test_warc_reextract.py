@@ -69,7 +69,7 @@ def test_warc_files_pass_warcio_index_and_check(archived: Path) -> None:
     index = warcio("index", "-f", "warc-target-uri", *map(str, files))
     assert index.returncode == 0, index.stderr
     uris = {json.loads(line).get("warc-target-uri", "") for line in index.stdout.splitlines() if line.strip()}
-    assert any(uri.endswith("/feed") or uri.endswith("/") for uri in uris)  # discovery responses are archived too
+    assert any(uri.endswith("/robots.txt") for uri in uris)  # robots.txt and discovery answers are archived too
     assert any("sitemap" in uri for uri in uris)
 
 
