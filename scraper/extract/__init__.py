@@ -18,10 +18,10 @@ from ..config import ExtractRules, PaywallRules
 from ..models import Article
 from . import paywall
 from .authors import clean_authors
-from .body import extract_body
+from .body import PRE_DROP, extract_body, is_pre_drop
 from .jsonld import load_jsonld
 from .metadata import read_metadata
-from .scan import page_nodes
+from .scan import page_and_body_nodes
 
 __all__ = ["article_to_dict", "extract_article"]
 
@@ -96,14 +96,17 @@ def _extract(html: str, url: str, rules: ExtractRules | None, paywall_rules: Pay
     if not html or html.isspace():
         return Article(url=url)
     tree = _parse(_tame(html))
-    nodes = page_nodes(tree)
+    # One walk of the tree for what the JSON-LD, paywall and metadata readers and the body's
+    # pre-cleaning need (each page-wide query costs a walk).
+    nodes, in_body = page_and_body_nodes(tree, PRE_DROP)
     jsonld = load_jsonld(tree, nodes)
     # The paywall reader must see the page as served, before any element is removed.
     markup = paywall.markup_signals(tree, jsonld, paywall_rules, nodes)
     meta = read_metadata(tree, url, jsonld, rules, nodes)
     drop_lines = [text for text in (meta.title, *meta.byline_texts) if text]
     byline: list[str] | None = [] if meta.authors_weak else None
-    text = extract_body(tree, rules, drop_lines, meta.descriptions, byline)
+    pre_drop = [n.node for n in in_body if is_pre_drop(n.attrs)] if in_body is not None else None
+    text = extract_body(tree, rules, drop_lines, meta.descriptions, byline, pre_drop)
     authors = clean_authors(byline) if byline else meta.authors
     report = paywall.finish(text, markup, paywall_rules)
     word_count = meta.word_count if meta.word_count is not None else markup.word_count

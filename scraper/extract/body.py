@@ -29,7 +29,7 @@ _NEVER_TEXT = (
 # short paragraphs would otherwise win the body vote.
 # (Cookie and consent boxes never win the body vote; inside the body, clean_container drops them.
 # `aria-hidden` marks what screen readers skip, often a visible duplicate of article text.)
-_PRE_DROP = (
+PRE_DROP = (
     '[id*="comments"], [class*="comments"], [id="comment"], [class*="newsletter"], [hidden], '
     '[role="navigation"], [role="contentinfo"], [role="complementary"]'
 )
@@ -277,18 +277,37 @@ def _remove(nodes: list[LexborNode]) -> None:
 # Selector matching costs about (elements x selectors): the page-wide query keeps to the few
 # selectors that matter for choosing the body; elements that are never text are removed from
 # the chosen container only (a much smaller subtree).
-_PRECLEAN_SELECTOR = _PRE_DROP
 _LINK_BLOCK_SELECTOR = "a, ul, ol, div, section, table, p, dl"
 _CLEAN_SELECTOR = ", ".join(_NEVER_TEXT) + ", nav, aside, footer, figure, figcaption, form, h1, header, [class], [id]"
 
 
-def preclean(tree: LexborHTMLParser) -> None:
+_PRE_DROP_ROLES = frozenset({"navigation", "contentinfo", "complementary"})
+
+
+def is_pre_drop(attrs: dict[str, str | None]) -> bool:
+    """Whether an element with these attributes matches PRE_DROP (the same test in Python, for
+    elements already gathered by another query)."""
+    ident = attrs.get("id") or ""
+    classes = attrs.get("class") or ""
+    return (
+        "comments" in ident
+        or "comments" in classes
+        or ident == "comment"
+        or "newsletter" in classes
+        or "hidden" in attrs
+        or attrs.get("role") in _PRE_DROP_ROLES
+    )
+
+
+def preclean(tree: LexborHTMLParser, matches: list[LexborNode] | None = None) -> None:
     """Drop comment threads, cookie and newsletter boxes, hidden and navigation landmarks from
-    the body before the body is chosen (the head is never read for text)."""
+    the body before the body is chosen (the head is never read for text). `matches`, when
+    given, are the body's elements matching PRE_DROP, in document order (from a query made
+    for other readers too, before any element was removed)."""
     root = tree.body or tree.root
     if root is None:
         return
-    for node in reversed(root.css(_PRECLEAN_SELECTOR)):
+    for node in reversed(root.css(PRE_DROP) if matches is None else matches):
         tag = node.tag
         # Page wrappers sometimes carry such classes ("cookie-consent-open" on <body>).
         if tag not in _NEVER_TEXT_SET and (tag in _WRAPPER_TAGS or node.css_first("h1, article, main") is not None):
@@ -639,18 +658,21 @@ def extract_body(
     drop_lines: Iterable[str] = (),
     descriptions: Iterable[str] = (),
     byline_out: list[str] | None = None,
+    pre_drop: list[LexborNode] | None = None,
 ) -> str:
     """The article body as block text; mutates `tree`. A visible standfirst equal to one of
     `descriptions` (the page's declared summaries) leads the text when the body left it out.
     When `byline_out` is a list, a bold paragraph of names at the top of the body is taken out
-    of the text and appended to it (used when the metadata names no person)."""
-    if rules is not None:
+    of the text and appended to it (used when the metadata names no person). `pre_drop` are
+    the body's elements matching PRE_DROP when already known (see preclean)."""
+    if rules is not None and rules.drop:
+        pre_drop = None  # the outlet's drops may remove some of them: ask the tree again
         for selector in rules.drop:
             try:
                 _remove(tree.css(selector))
             except Exception:  # a bad selector in a user's config must not break extraction
                 continue
-    preclean(tree)
+    preclean(tree, pre_drop)
     lead = _LeadFinder(descriptions)
     nodes: list[LexborNode] = []
     if rules is not None and rules.body:

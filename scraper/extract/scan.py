@@ -30,6 +30,17 @@ def scan_nodes(nodes: list[LexborNode]) -> list[ScanNode]:
     return [ScanNode(node, node.tag or "", node.attributes) for node in nodes]
 
 
-def page_nodes(tree: LexborHTMLParser, selector: str = PAGE_SELECTOR) -> list[ScanNode]:
-    """The page's elements matching `selector`, in document order."""
+def page_nodes(tree: LexborHTMLParser | LexborNode, selector: str = PAGE_SELECTOR) -> list[ScanNode]:
+    """The elements of the page (or of a node's subtree) matching `selector`, in document order."""
     return scan_nodes(tree.css(selector))
+
+
+def page_and_body_nodes(tree: LexborHTMLParser, body_selector: str) -> tuple[list[ScanNode], list[ScanNode] | None]:
+    """page_nodes (plus whatever else matched in the body), and the body's elements matching
+    PAGE_SELECTOR or `body_selector`: one walk over the head and one over the body answer both.
+    The second is None when the page has no head and body to split the walk by."""
+    head, body = tree.head, tree.body
+    if head is None or body is None:
+        return page_nodes(tree), None
+    in_body = page_nodes(body, f"{PAGE_SELECTOR}, {body_selector}")
+    return [*page_nodes(head), *in_body], in_body

@@ -169,3 +169,46 @@ def test_demo_archives_the_sample_outlet_and_a_second_demo_adds_nothing(tmp_path
     again = run_scraper("demo", "--database", str(db), "--port", port)
     assert again.returncode == 0, again.stderr
     assert rows(db, "SELECT COUNT(*) AS n FROM articles")[0]["n"] == total
+
+
+def test_scraper_serve_on_a_real_run_stored_queries_and_facets(archived: tuple[Path, SampleServer], site: Site) -> None:
+    from scraper.browse.queries import CANNED_QUERIES
+
+    db, _ = archived
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scraper", "serve", "--database", str(db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/archive"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + ".json").raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and proc.poll() is None, "scraper serve did not start"
+                time.sleep(0.2)
+        for query in CANNED_QUERIES:
+            answer = httpx.get(f"{base}/{query.name}.json", params={"_shape": "objects"}, timeout=30)
+            assert answer.status_code == 200, (query.name, answer.text[:300])
+        latest = httpx.get(f"{base}/latest_per_outlet.json", params={"_shape": "objects"}).json()["rows"]
+        assert latest and all(row["outlet"] == "sample" for row in latest)
+        target = next(a for a in site.allowed_articles if a.access == "free" and not a.duplicate_of)
+        found = httpx.get(f"{base}/search.json", params={"q": target.phrase, "_shape": "objects"}).json()["rows"]
+        assert found[0]["title"] == target.title
+        clusters = httpx.get(f"{base}/duplicate_clusters.json", params={"_shape": "objects"}).json()["rows"]
+        assert clusters  # the republished slug
+        facets = httpx.get(
+            f"{base}/articles.json", params={"_facet": ["outlet", "access"], "_facet_array": "authors"}
+        ).json()["facet_results"]
+        facet_results = facets.get("results", facets)
+        access_values = {v["value"] for v in facet_results["access"]["results"]}
+        assert access_values >= {"free", "teaser"}
+        authors = {v["value"] for v in facet_results["authors"]["results"]}
+        assert authors & {name for a in site.articles for name in a.authors}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
