@@ -121,8 +121,13 @@ class ArchivingFetcher:
         return await self.fetcher.robots_txt(url)
 
     async def get_with_ref(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-        cookies: httpx.Cookies | None = None, html_only: bool = True,
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        cookies: httpx.Cookies | None = None,
+        html_only: bool = True,
     ) -> tuple[Page, WarcRef]:
         page = await self.fetcher.get(url, etag=etag, last_modified=last_modified, cookies=cookies, html_only=html_only)
         headers = {"User-Agent": self.user_agent}
@@ -135,8 +140,13 @@ class ArchivingFetcher:
         return page, self.warc.write(page, request_headers=headers)
 
     async def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-        cookies: httpx.Cookies | None = None, html_only: bool = True,
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        cookies: httpx.Cookies | None = None,
+        html_only: bool = True,
     ) -> Page:
         page, _ = await self.get_with_ref(
             url, etag=etag, last_modified=last_modified, cookies=cookies, html_only=html_only
@@ -393,6 +403,22 @@ class OutletRun:
         log.info("%s: %s %s (%s)", slug, outcome, page.final_url, access.label)
 
 
+def open_warc(settings: Settings, archive: Archive, prefix: str = "scraper") -> WarcWriter:
+    """The raw archive's writer, with its payload-digest index kept in the archive database
+    (committed with the article each payload belongs to)."""
+
+    def on_payload(stored: StoredPayload) -> None:
+        archive.payload_buffer[stored.digest] = stored._asdict()
+
+    return WarcWriter(
+        settings.warc_path,
+        max_bytes=settings.archive.warc_max_bytes,
+        seen_digest=archive.seen_payload,
+        on_payload=on_payload,
+        prefix=prefix,
+        fsync=False,  # like the archive's synchronous=NORMAL: safe against kill -9, not power loss
+    )
+
 
 def _run_status(results: list[OutletResult], stopped: bool) -> str:
     ran = [r for r in results if r.status != "skipped"]
@@ -441,17 +467,9 @@ async def run_async(settings: Settings, options: RunOptions, progress: ProgressC
                 }
             )
 
-        def on_payload(stored: StoredPayload) -> None:
-            archive.payload_buffer[stored.digest] = stored._asdict()
-
-        warc = WarcWriter(
-            settings.warc_path,
-            max_bytes=settings.archive.warc_max_bytes,
-            seen_digest=archive.seen_payload,
-            on_payload=on_payload,
-            fsync=False,  # like the archive's synchronous=NORMAL: safe against kill -9, not power loss
-        )
+        warc = open_warc(settings, archive)
         try:
+
             def on_robots(page: Page) -> None:
                 warc.write(page, request_headers={"User-Agent": settings.fetch.user_agent})
 

@@ -15,8 +15,8 @@ from .config import Outlet, Settings
 from .discover import classify_page, classify_url
 from .errors import ConfigError, ScraperError
 from .extract import extract_article
-from .pipeline import ArticleWriter
-from .warc import StoredPayload, WarcReader, WarcRef, WarcWriter, iter_page_refs
+from .pipeline import ArticleWriter, open_warc
+from .warc import WarcReader, WarcRef, iter_page_refs
 
 log = logging.getLogger(__name__)
 
@@ -155,17 +155,7 @@ def import_warc(
     archive = session.archive
     interrupted = True
 
-    def on_payload(stored: StoredPayload) -> None:
-        archive.payload_buffer[stored.digest] = stored._asdict()
-
-    warc = WarcWriter(
-        settings.warc_path,
-        max_bytes=settings.archive.warc_max_bytes,
-        seen_digest=archive.seen_payload,
-        on_payload=on_payload,
-        fsync=False,
-        prefix="import",
-    )
+    warc = open_warc(settings, archive, prefix="import")
     try:
         for path in paths:
             for _, page in iter_page_refs(path):

@@ -6,10 +6,12 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
 
 from scraper.config import ExtractRules
 from scraper.extract import article_to_dict, extract_article
 from scraper.extract.authors import clean_authors
+from scraper.extract.body import PRE_DROP, is_pre_drop
 from scraper.extract.dates import parse_date, to_iso
 from scraper.models import Article
 
@@ -354,3 +356,20 @@ def test_never_raises(html: str) -> None:
     article = extract_article(html, URL)
     assert isinstance(article, Article)
     assert isinstance(article.text, str)
+
+
+def test_pre_drop_test_in_python_agrees_with_its_selector() -> None:
+    # extract_article finds the elements to pre-clean in its shared scan with is_pre_drop;
+    # extract_body on its own asks the tree with PRE_DROP: both must pick the same elements.
+    body = (
+        '<div id="user-comments">a</div><div class="Comments">b</div><div id="comment">c</div>'
+        '<div id="comment-7">d</div><section class="newsletter-box">e</section><p hidden>f</p>'
+        '<div role="navigation">g</div><div role="contentinfo">h</div><aside role="complementary">i</aside>'
+        '<div role="main">j</div><div class="comments-open"><p>k</p></div><div data-comments="x">l</div>'
+    )
+    root = LexborHTMLParser(f"<html><body>{body}</body></html>").body
+    assert root is not None
+    by_selector = [node.mem_id for node in root.css(PRE_DROP)]
+    by_python = [node.mem_id for node in root.css("*") if is_pre_drop(node.attributes)]
+    assert by_python == by_selector
+    assert len(by_selector) == 8  # all but "Comments" (case), comment-7, role=main, data-comments

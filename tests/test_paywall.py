@@ -13,6 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 from scraper.config import PaywallRules
 from scraper.extract.jsonld import load_jsonld
 from scraper.extract.paywall import MarkupSignals, PaywallReport, finish, markup_signals, normalise_free
+from scraper.extract.scan import page_nodes
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "news-corpus"
@@ -419,3 +420,20 @@ def test_extract_article_strips_the_prompt_and_marks_the_teaser(box_inside_artic
         page(f"<main><article><h1>Policy</h1>{paragraphs}</article></main>"), "https://example.org/f"
     )
     assert free.paywall_cut is False and free.paywall_declared is None
+
+
+def test_markup_read_from_the_shared_page_scan_matches_its_own_query() -> None:
+    # extract_article hands markup_signals the page's one-pass scan instead of letting it query.
+    body = (
+        f"<article><p>{TEASER[0]}</p><div class='paywall-box'><p>{MJ_PROMPT[0]}</p><p>Login</p></div></article>"
+        '<span itemprop="isAccessibleForFree" content="false"></span><div data-paywall="1"></div>'
+        '<script src="https://cdn.tinypass.com/api/tinypass.min.js"></script>'
+    )
+    head = '<meta property="article:content_tier" content="locked"><meta name="paywall" content="true">'
+    html = page(body, head=head, jsonld={**ARTICLE, "isAccessibleForFree": False})
+    tree = LexborHTMLParser(html)
+    shared = markup_signals(tree, load_jsonld(tree, page_nodes(tree)), None, page_nodes(tree))
+    assert shared == read(html)
+    assert {"gate-element", "microdata:isAccessibleForFree", "meta:content_tier", "vendor:piano"} <= set(
+        kinds(shared.signals)
+    )

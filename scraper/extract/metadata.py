@@ -36,6 +36,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -290,6 +291,7 @@ def _node_date(node: LexborNode) -> datetime | None:
 _GENERIC_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "gv", "or", "ne", "go"})
 
 
+@lru_cache(maxsize=1024)
 def _host_key(host: str) -> str:
     """The site's own label in a host name: "news.example.com" -> "example", "www.bbc.co.uk" -> "bbc"."""
     labels = [label for label in host.casefold().split(".") if label]
@@ -399,6 +401,7 @@ def _h1(scan: _PageScan) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # the same publisher and host names come back for every author and page
 def _org_key(name: str | None) -> str:
     """A publisher name or host reduced to its core letters: "www.stern.de" -> "stern"."""
     if not name:

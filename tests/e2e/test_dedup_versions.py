@@ -29,7 +29,7 @@ from scraper.config import load_config
 from scraper.dedup import canonical_url, content_hash
 from scraper.pipeline import RunOptions, RunReport, run
 from scraper.sample_outlet import RequestRecord, SampleArticle, SampleServer, Site, build_site
-from tests.helpers import write_config
+from tests.helpers import rows, write_config
 
 ARTICLES = 30
 # Section listings are kept out so that every count below is a count of articles: deciding what is
@@ -117,15 +117,6 @@ def holds(archived_text: str, truth: str) -> bool:
     """Whether every paragraph, subheading and list item of `truth` is a line of the archived text."""
     lines = {line.strip() for line in archived_text.splitlines()}
     return all(line.strip() in lines for line in truth.splitlines() if line.strip())
-
-
-def rows(db: Path, sql: str, *params: object) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def row_for(archived: Archived, slug: str, article: SampleArticle) -> sqlite3.Row:

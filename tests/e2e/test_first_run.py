@@ -4,7 +4,6 @@ a real SQLite archive, and a real Datasette reading it."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from scraper.sample_outlet import PROMPT_LINES, SampleServer, Site, build_site
-from tests.helpers import free_port, run_scraper, write_config
+from tests.helpers import free_port, rows, run_scraper, write_config
 
 BOILERPLATE = (
     "cookie",
@@ -42,15 +41,6 @@ def archived(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
         assert first.returncode == 0, first.stdout + first.stderr
         assert "sample: ok; discovered" in first.stdout
         yield tmp_path / "archive.db", server
-
-
-def rows(db: Path, sql: str, *params: object) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def test_archives_clean_articles_with_metadata(archived: tuple[Path, SampleServer], site: Site) -> None:

@@ -26,21 +26,12 @@ from scraper.sample_outlet import (
     Site,
     build_site,
 )
-from tests.helpers import run_scraper, write_config
+from tests.helpers import rows, run_scraper, write_config
 
 USER_ENV = "SAMPLE_MJ_USER"
 PASSWORD_ENV = "SAMPLE_MJ_PASSWORD"
 LOGIN_ENV = {USER_ENV: TEST_USERNAME, PASSWORD_ENV: TEST_PASSWORD}
 METER_LINE = re.compile(r"free articles? left|limit of free articles", re.IGNORECASE)
-
-
-def rows(db: Path, sql: str, *params: object) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def articles_with_truth(db: Path, site: Site) -> list[tuple[sqlite3.Row, SampleArticle]]:
