@@ -373,3 +373,17 @@ def test_pre_drop_test_in_python_agrees_with_its_selector() -> None:
     by_python = [node.mem_id for node in root.css("*") if is_pre_drop(node.attributes)]
     assert by_python == by_selector
     assert len(by_selector) == 8  # all but "Comments" (case), comment-7, role=main, data-comments
+
+
+def test_plain_paragraph_byline_gives_authors_and_date_and_leaves_the_text() -> None:
+    html = (
+        "<html><body><article><h1>Councils agree pay deal</h1><p>By MJ reporter | 02 October 2025</p>"
+        "<p>Councils have agreed a two-year pay deal.</p><p>By the end of the year the deal will be signed.</p>"
+        "</article></body></html>"
+    )
+    article = extract_article(html, "https://www.themj.co.uk/councils-agree-pay-deal")
+    assert article.authors == ("MJ reporter",)
+    assert article.published is not None and article.published.startswith("2025-10-02")
+    assert "By MJ reporter" not in article.text
+    # an ordinary sentence that starts with "By" is body text, not a byline
+    assert "By the end of the year the deal will be signed." in article.text

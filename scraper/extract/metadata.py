@@ -249,6 +249,10 @@ def _all_texts(tree: LexborHTMLParser, selector: str | None) -> list[str]:
     return [norm_space(node.text(deep=True, separator=" ")) for node in nodes]
 
 
+# "By Jane Smith", "By MJ reporter | 02 October 2013", "Von Max Muster": a capitalised lead-in word.
+_PLAIN_BYLINE_RE = re.compile(r"^(?:By|From|Von|Par|Por|Door)\s+[A-ZÀ-Ý][^.!?]{1,80}$")
+
+
 def _byline_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
     """Elements that hold a byline: rel/itemprop author, a class naming a byline or an author,
     or a meta-info element whose text reads as a byline ("von Dr. Max Kolter"). Elements whose
@@ -275,6 +279,13 @@ def _byline_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
             or (node.tag in _AUTHOR_CLASS_TAGS and "author" in classes.split())
         ):
             (named if "name" in classes else out).append(node)
+    if not named and not out:
+        # No marked-up byline: a short plain paragraph near the top that reads as one
+        # ("By MJ reporter | 02 October 2013") is the byline.
+        for node in tree.css("p")[:6]:
+            text = node.text(deep=True, separator=" ").strip()
+            if len(text) < 120 and _PLAIN_BYLINE_RE.match(text):
+                return [node]
     return named + out
 
 
