@@ -25,6 +25,7 @@ from .browse.schema import prepare_for_datasette
 from .errors import ArchiveError, LockHeld
 
 SCHEMA_VERSION = 1
+GIVE_UP_AFTER = 3  # revisits of a page that keeps answering 404/410
 
 # Counters kept per run and outlet; names are what `scraper run` prints.
 COUNTERS = ("discovered", "fetched", "new", "updated", "unchanged", "duplicates", "teasers", "errors")
@@ -458,29 +459,34 @@ class Archive:
         with self.transaction():
             for url in urls:
                 self.db.execute(
-                    "UPDATE frontier SET status = 'pending', found_via = ? WHERE url = ? AND status != 'pending'",
+                    # A page that failed for good (404, 410) three times in a row is left alone.
+                    "UPDATE frontier SET status = 'pending', found_via = ? WHERE url = ? AND status != 'pending' "
+                    f"AND NOT (status = 'failed' AND attempts >= {GIVE_UP_AFTER})",
                     [found_via, url],
                 )
 
-    def pending(self, outlet: str, limit: int | None = None, max_attempts: int = 3) -> list[tuple[str, str]]:
-        """(canonical URL, URL to fetch) of the outlet's pending frontier entries, newest first."""
+    def pending(self, outlet: str, limit: int | None = None) -> list[tuple[str, str]]:
+        """(canonical URL, URL to fetch) of the outlet's pending frontier entries: fresh ones first,
+        newest first; those that failed for passing reasons (5xx, timeouts) come after, and are
+        never given up, since a server that is down today is usually back tomorrow."""
         sql = (
-            "SELECT url, fetch_url FROM frontier WHERE outlet = ? AND status = 'pending' AND attempts < ? "
-            "ORDER BY COALESCE(lastmod, '') DESC, discovered_at, url"
+            "SELECT url, fetch_url FROM frontier WHERE outlet = ? AND status = 'pending' "
+            "ORDER BY attempts, COALESCE(lastmod, '') DESC, discovered_at, url"
         )
-        params: list[Any] = [outlet, max_attempts]
+        params: list[Any] = [outlet]
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         return [(row[0], row[1]) for row in self.db.execute(sql, params).fetchall()]
 
-    def mark(self, url: str, status: str, error: str | None = None) -> None:
+    def mark(self, url: str, status: str, error: str | None = None, *, attempt: bool = True) -> None:
         """Call inside the article's transaction. `attempts` counts failures in a row: a success resets
-        it, so that an archived article stays revisitable run after run."""
+        it, so that an archived article stays revisitable run after run. `attempt=False` leaves the
+        count alone (the URL was not tried: its host was backed off)."""
         self.db.execute(
-            "UPDATE frontier SET status = ?, attempts = CASE WHEN ? = 'done' THEN 0 ELSE attempts + 1 END, "
-            "last_error = ? WHERE url = ?",
-            [status, status, error, url],
+            "UPDATE frontier SET status = ?, last_error = ?, attempts = CASE WHEN ? = 'done' THEN 0 "
+            "WHEN ? THEN attempts + 1 ELSE attempts END WHERE url = ?",
+            [status, error, status, attempt, url],
         )
 
     def revisit_candidates(self, outlet: str, days: float, now: datetime | None = None) -> list[str]:

@@ -23,7 +23,7 @@ from .access import classify
 from .archive import Archive, ArchiveLock
 from .config import Outlet, Settings
 from .discover import classify_page, discover
-from .errors import FetchError, LoginError
+from .errors import BadStatus, FetchError, HostBackedOff, LoginError, NotHTML, RobotsDisallowed, TooManyRedirects
 from .extract import extract_article
 from .fetch import Fetcher, RequestRecord
 from .models import Access, Article, Page
@@ -363,7 +363,16 @@ class OutletRun:
             )
         except FetchError as exc:
             with self.archive.transaction():
-                self.archive.mark(canonical, "failed" if exc.status and exc.status < 500 else "pending", str(exc))
+                if isinstance(exc, HostBackedOff):  # the host's trouble, not this URL's: try next run
+                    self.archive.mark(canonical, "pending", str(exc), attempt=False)
+                elif (
+                    isinstance(exc, BadStatus | NotHTML | RobotsDisallowed | TooManyRedirects)
+                    and exc.status != 429
+                    and (exc.status is None or exc.status < 500)
+                ):
+                    self.archive.mark(canonical, "failed", str(exc))
+                else:  # 5xx, 429, timeouts, resets: passing trouble
+                    self.archive.mark(canonical, "pending", str(exc))
             self.error(fetch_url, "fetch", exc)
             return
         if page.not_modified and article_id is not None:

@@ -171,3 +171,20 @@ def test_hostile_responses_are_recorded_and_the_run_goes_on(tmp_path: Path) -> N
     assert "\x00" not in texts
     assert "café" in texts  # the cp1252 and meta-declared ISO-8859-1 pages decode right
     assert _integrity(db) == "ok"
+
+
+def test_passing_failures_are_retried_on_later_runs_until_they_succeed(tmp_path: Path) -> None:
+    # Half the article pages fail their first 7 requests (503 or a reset); each run tries a URL twice,
+    # so they succeed on the fourth run: three failed runs in a row must not make us give up.
+    site = build_site(seed=9, articles=16, flaky=0.5, fault_burst=7, flaky_kinds=("503", "reset"))
+    with SampleServer(site) as server:
+        config = write_config(tmp_path, {"sample": server.url})
+        # Not the host backing off (tested elsewhere): each failing URL gets its two tries every run.
+        config.write_text(config.read_text().replace("retries = 1\n", "retries = 1\nhost_failures = 1000\n"))
+        statuses = [run_scraper("run", "--config", str(config)).returncode for _ in range(5)]
+    db = tmp_path / "archive.db"
+    archived = {str(row[0]) for row in _rows(db, "SELECT title FROM articles")}
+    expected = {a.title for a in site.allowed_articles}
+    assert statuses[0] == 1  # the first run saw failures
+    assert expected <= archived
+    assert _rows(db, "SELECT COUNT(*) FROM frontier WHERE status != 'done'") == [(0,)]
