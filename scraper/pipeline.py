@@ -104,7 +104,8 @@ def article_row(article: Article, access: Access, page: Page, canonical: str, co
 
 
 class ArchivingFetcher:
-    """The fetcher, with every response it returns also written to the raw WARC archive."""
+    """The fetcher, with every response it returns also written to the raw WARC archive. The login
+    goes through the plain fetcher: its answers are about the reader's account, not the outlet."""
 
     def __init__(self, fetcher: Fetcher, warc: WarcWriter, user_agent: str) -> None:
         self.fetcher = fetcher
@@ -152,10 +153,6 @@ class ArchivingFetcher:
             url, etag=etag, last_modified=last_modified, cookies=cookies, html_only=html_only
         )
         return page
-
-    async def post_form(self, url: str, data: dict[str, str], *, cookies: httpx.Cookies | None = None) -> Page:
-        # Login answers are not archived: they are about the reader's account, not the outlet's articles.
-        return await self.fetcher.post_form(url, data, cookies=cookies)
 
 
 class ArticleWriter:

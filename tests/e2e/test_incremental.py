@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
 import time
 from pathlib import Path
 
@@ -13,15 +12,7 @@ import httpx
 from protego import Protego
 
 from scraper.sample_outlet import SampleServer, build_site, make_outlets
-from tests.helpers import run_scraper, write_config
-
-
-def query(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from tests.helpers import rows, run_scraper, write_config
 
 
 def test_second_run_on_unchanged_site_fetches_no_article_page(tmp_path: Path) -> None:
@@ -64,8 +55,8 @@ def test_revisit_policy_uses_conditional_requests_and_catches_updates(tmp_path: 
     report = json.loads(again.stdout)
     assert report["totals"]["updated"] == 1
     db = tmp_path / "archive.db"
-    assert query(db, "SELECT version FROM articles WHERE title = ?", changed.title) == [(2,)]
-    assert query(db, "SELECT COUNT(*) FROM versions") == [(1,)]
+    assert [tuple(r) for r in rows(db, "SELECT version FROM articles WHERE title = ?", changed.title)] == [(2,)]
+    assert rows(db, "SELECT COUNT(*) FROM versions")[0][0] == 1
 
 
 def test_schedules_skip_outlets_that_are_not_due(tmp_path: Path) -> None:
@@ -102,7 +93,7 @@ def test_requests_are_logged_and_robots_is_obeyed(tmp_path: Path) -> None:
     # arrivals, not starts: a new connection arrives a little later than a kept-alive one.
     assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.05 * 0.7
     db = tmp_path / "archive.db"
-    logged = query(db, "SELECT COUNT(*), COUNT(DISTINCT run_id), SUM(status = 200) FROM requests")[0]
+    logged = rows(db, "SELECT COUNT(*), COUNT(DISTINCT run_id), SUM(status = 200) FROM requests")[0]
     assert logged[0] == len(requests) and logged[1] == 1 and logged[2]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,20 +14,12 @@ from warcio.archiveiterator import ArchiveIterator
 
 from scraper.extract import extract_article
 from scraper.sample_outlet import SESSION_COOKIE, SampleServer, Site, build_site
-from tests.helpers import run_scraper, write_config
+from tests.helpers import rows, run_scraper, write_config
 
 
 def warcio(*args: str) -> subprocess.CompletedProcess[str]:
     """warcio's own command line (the standard tool), not our reader."""
     return subprocess.run([sys.executable, "-m", "warcio.cli", *args], capture_output=True, text=True, check=False)
-
-
-def query(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +39,9 @@ def archived(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_article_points_at_a_readable_warc_record(archived: Path) -> None:
     db = archived / "archive.db"
-    rows = query(db, "SELECT url, text, warc_file, warc_offset FROM articles")
-    assert rows and all(row[2] for row in rows)
-    for url, text, warc_file, offset in rows:
+    stored = rows(db, "SELECT url, text, warc_file, warc_offset FROM articles")
+    assert stored and all(row[2] for row in stored)
+    for url, text, warc_file, offset in stored:
         with open(archived / "warc" / str(warc_file), "rb") as stream:
             stream.seek(int(offset))  # type: ignore[call-overload]
             record = next(iter(ArchiveIterator(stream)))
@@ -76,12 +67,12 @@ def test_warc_files_pass_warcio_index_and_check(archived: Path) -> None:
 def test_reextract_changes_nothing_with_the_same_rules_and_versions_with_new_ones(archived: Path, site: Site) -> None:
     db = archived / "archive.db"
     config = archived / "config.toml"
-    before = query(db, "SELECT id, text FROM articles ORDER BY id")
+    before = rows(db, "SELECT id, text FROM articles ORDER BY id")
     same = run_scraper("reextract", "--config", str(config), "--json")
     assert same.returncode == 0, same.stderr
     counts = json.loads(same.stdout)["counts"]
     assert counts == {"unchanged": len(before)}
-    assert query(db, "SELECT id, text FROM articles ORDER BY id") == before
+    assert rows(db, "SELECT id, text FROM articles ORDER BY id") == before
     # A new rule: drop one phrase that appears in one stored text.
     target = next(a for a in site.allowed_articles if a.access == "free" and not a.duplicate_of)
     line = target.paragraphs[-1]
@@ -89,25 +80,25 @@ def test_reextract_changes_nothing_with_the_same_rules_and_versions_with_new_one
     changed = run_scraper("reextract", "--config", str(config), "--outlet", "sample", "--json")
     assert changed.returncode == 0, changed.stderr
     assert json.loads(changed.stdout)["counts"].get("updated") == 1
-    text, version = query(db, "SELECT text, version FROM articles WHERE title = ?", target.title)[0]
+    text, version = rows(db, "SELECT text, version FROM articles WHERE title = ?", target.title)[0]
     assert line not in str(text) and version == 2
-    assert query(db, "SELECT changed FROM versions") == [('["text"]',)]
+    assert [r[0] for r in rows(db, "SELECT changed FROM versions")] == ['["text"]']
 
 
 def test_import_warc_from_another_capture(archived: Path, tmp_path: Path, site: Site) -> None:
     files = sorted((archived / "warc").glob("*.warc.gz"))
-    source = query(archived / "archive.db", "SELECT url FROM articles")[0][0]
+    source = rows(archived / "archive.db", "SELECT url FROM articles")[0][0]
     home = str(source).rsplit("/", 1)[0] + "/"
     config = write_config(tmp_path, {"sample": home})
     result = run_scraper("import-warc", *map(str, files), "--config", str(config), "--json")
     assert result.returncode == 0, result.stderr
-    imported = {row[0] for row in query(tmp_path / "archive.db", "SELECT canonical_url FROM articles")}
-    original = {row[0] for row in query(archived / "archive.db", "SELECT canonical_url FROM articles")}
+    imported = {row[0] for row in rows(tmp_path / "archive.db", "SELECT canonical_url FROM articles")}
+    original = {row[0] for row in rows(archived / "archive.db", "SELECT canonical_url FROM articles")}
     assert imported == original
     # importing the same files again adds nothing
     again = run_scraper("import-warc", *map(str, files), "--config", str(config), "--json")
     assert json.loads(again.stdout)["counts"].get("new", 0) == 0
-    assert query(tmp_path / "archive.db", "SELECT COUNT(*) FROM articles")[0][0] == len(original)
+    assert rows(tmp_path / "archive.db", "SELECT COUNT(*) FROM articles")[0][0] == len(original)
 
 
 def test_session_cookies_never_reach_the_warc(tmp_path: Path) -> None:
@@ -119,7 +110,7 @@ def test_session_cookies_never_reach_the_warc(tmp_path: Path) -> None:
         config.write_text(config.read_text() + '[outlets.sample.login]\ncookies_file = "cookies.txt"\n')
         result = run_scraper("run", "--config", str(config))
         assert result.returncode == 0, result.stderr
-    assert query(tmp_path / "archive.db", "SELECT COUNT(*) FROM articles WHERE access = 'subscriber'")[0][0] > 0
+    assert rows(tmp_path / "archive.db", "SELECT COUNT(*) FROM articles WHERE access = 'subscriber'")[0][0] > 0
     raw = b"".join(gzip.decompress(p.read_bytes()) for p in (tmp_path / "warc").glob("*.warc.gz"))
     assert raw and token.encode() not in raw
     assert SESSION_COOKIE.encode() + b"=" + token.encode() not in raw
