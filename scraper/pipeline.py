@@ -272,8 +272,9 @@ class OutletRun:
     def error(self, url: str, stage: str, exc: BaseException | str) -> None:
         kind = type(exc).__name__ if isinstance(exc, BaseException) else "Error"
         message = str(exc)
-        self.result.messages.append(f"{url}: {message}" if url else message)
-        log.warning("%s: %s %s: %s", self.outlet.slug, stage, url, message)
+        self.result.messages.append(f"{url}: {message}" if url and not message.startswith(url) else message)
+        # The summary at the end of the run repeats these messages; the log has them as they happen.
+        log.info("%s: %s %s: %s", self.outlet.slug, stage, url, message)
         with self.archive.transaction():
             self.archive.record_error(self.run_id, self.outlet.slug, url, stage, kind, message)
             self.archive.bump(self.run_id, self.outlet.slug, errors=1)
