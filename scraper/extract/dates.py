@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as dateparser
+
+# An unknown zone name ("ET") leaves the date naive, which we handle; dateutil's warning about it
+# would only reach a cron mail.
+warnings.filterwarnings("ignore", category=dateparser.UnknownTimezoneWarning)
 
 # Years outside this range are almost always parse accidents (ids, phone numbers).
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
