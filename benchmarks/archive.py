@@ -7,19 +7,26 @@
 
 The archive is made by scraper.archive.Archive.open (the real schema: indexes, articles_fts with the
 porter tokenizer and its triggers) plus scraper.browse.prepare_for_datasette (the daily-counts
-table and its triggers). Articles are generated deterministically: ~600 words each, drawn from a
-Zipf-distributed vocabulary in sentences, with topical two-word phrases ("housing revenue") mixed
-in as news text has them, spread over four years and five outlets, 2% exact duplicates.
+table and its triggers, the FTS5 merge settings). Articles are generated deterministically: ~600
+words each, drawn from a Zipf-distributed vocabulary in sentences, with topical two-word phrases
+("housing revenue") mixed in as news text has them, spread over four years and five outlets, 2%
+exact duplicates.
 
-Reported, each query as the median of --repeat runs after one warm-up:
-- insert rate: articles per second spent in executemany + commit (generation not counted), and
-  the same over the first --baseline-rows rows against two baselines built in the same run: without
-  the daily-counts triggers (their cost as a ratio), and without the FTS triggers as well (the
-  share of the insert time that full-text indexing takes);
+Reported:
+- insert rate: articles per second spent in executemany + commit (generation not counted, its
+  own rate shown), in wall time and per CPU second of this process (the fair figure when other
+  jobs share the machine). Over the first --baseline-rows rows, against baselines built in the
+  same run: with FTS5's default merge settings, without the daily-counts triggers, and without
+  the FTS triggers as well (the share of the insert time that full-text indexing takes); and FTS5
+  alone indexing the same texts in memory, porter and unstemmed: with the no-FTS row cost, the
+  most any schema with this index can reach on one core;
 - database size per article (after a WAL checkpoint);
-- for topical two-word phrases of different frequency, and for a phrase of two very common words
-  (the worst case): the stored search query (bm25-ranked, snippets, highlights), the stored
-  search_latest query (newest first, stops at its LIMIT), and the articles table's search box;
+- search for --phrases two-word phrases, two adjacent words from a sentence of each of the first
+  archived articles: median (90th percentile, max) over the phrases, each timed as the median of
+  its runs, for the stored search query (bm25-ranked, snippets, highlights), the stored
+  search_latest query (newest first, stops at its LIMIT) and the articles table's search box;
+- the same three for chosen topical phrases of different frequency and for two very common words
+  (the worst case), each the median of --repeat runs after one warm-up;
 - the stored "articles per week per outlet" query (reads article_days) and, as its baseline, the
   same aggregation computed from articles.
 """
@@ -33,6 +40,7 @@ import itertools
 import json
 import os
 import random
+import re
 import sqlite3
 import statistics
 import sys
@@ -40,7 +48,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -48,7 +56,7 @@ from scraper.archive import Archive
 from scraper.browse import prepare_for_datasette
 from scraper.browse.plugins.scraper_browse import fts_query
 from scraper.browse.queries import ARTICLES_PER_WEEK, SEARCH, SEARCH_LATEST
-from scraper.browse.schema import COUNTS_TRIGGERS
+from scraper.browse.schema import COUNTS_TRIGGERS, FTS_SETTINGS
 
 OUTLETS = (
     ("mj", "The MJ", 0.30, {"free": 0.55, "teaser": 0.35, "subscriber": 0.10}),
@@ -79,6 +87,8 @@ SYLLABLES = (  # noqa: SIM905  (word lists read better as text)
     "quor val bren tas mor lin dex fal rin tho gra vel sim par den kol mab ter sor vin lum bar cas "
     "pel dor rix tam hol ner fen gis bol wen"
 ).split()
+# FTS5's built-in merge settings, the baseline for FTS_SETTINGS.
+FTS_DEFAULTS = {"automerge": 4, "crisismerge": 16}
 START = date(2021, 1, 1)
 DAYS = 4 * 365
 WORDS_PER_ARTICLE = 600
@@ -156,10 +166,25 @@ class Generator:
             }
 
 
+class Timing(NamedTuple):
+    inserting: float  # wall seconds in executemany + commit
+    cpu: float  # this process's CPU seconds in the same calls (other jobs on the machine don't count)
+    generating: float  # seconds making the rows
+    wall: float
+
+
 def fill(
-    path: Path, rows: int, batch: int, seed: int, *, counts: bool, fts: bool = True, quiet: bool = False
-) -> tuple[float, float]:
-    """Fill a new archive; returns (seconds inserting, wall seconds)."""
+    path: Path,
+    rows: int,
+    batch: int,
+    seed: int,
+    *,
+    counts: bool,
+    fts: bool = True,
+    fts_defaults: bool = False,
+    quiet: bool = False,
+) -> Timing:
+    """Fill a new archive with the schema Archive.open makes, less what the flags turn off."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     archive = Archive.open(path)
@@ -171,32 +196,55 @@ def fill(
     if not fts:  # sqlite-utils' names for the triggers that keep articles_fts in step
         for trigger in ("articles_ai", "articles_ad", "articles_au"):
             archive.db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    if fts_defaults:  # FTS5's own merge settings instead of scraper.browse.schema.FTS_SETTINGS
+        for key, value in FTS_DEFAULTS.items():
+            archive.db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES (?, ?)", [key, value])
     archive.upsert_outlets({"slug": s, "name": n, "home": f"https://{s}.example/"} for s, n, _, _ in OUTLETS)
     archive.db.execute("INSERT INTO runs (id, started_at, status) VALUES (1, '2021-01-01T00:00:00+00:00', 'ok')")
     archive.db.conn.commit()
     conn = archive.db.conn
     rows_iter = Generator(seed).rows(rows)
     columns: list[str] = []
-    inserting = 0.0
+    inserting = cpu = generating = 0.0
     wall = time.perf_counter()
     done = 0
     while done < rows:
         n = min(batch, rows - done)
+        start = time.perf_counter()
         chunk = list(itertools.islice(rows_iter, n))
         columns = columns or list(chunk[0])
         values = [tuple(row[c] for c in columns) for row in chunk]
         sql = f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-        start = time.perf_counter()
+        generating += time.perf_counter() - start
+        start, start_cpu = time.perf_counter(), time.process_time()
         with conn:
             conn.executemany(sql, values)
         inserting += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
         done += n
         if not quiet and (done // batch) % 20 == 0:
             print(f"  {done:>9,} rows, {done / inserting:,.0f}/s inserting", file=sys.stderr, flush=True)
     wall = time.perf_counter() - wall
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     archive.close()
-    return inserting, wall
+    return Timing(inserting, cpu, generating, wall)
+
+
+def fts_alone(rows: int, seed: int, tokenize: str) -> float:
+    """CPU seconds FTS5 takes to index the first `rows` articles' title and text in an in-memory
+    table: no article row, no disk, no triggers. With the article row's own cost (the no-FTS
+    baseline) this bounds the insert rate from above."""
+    texts = [(row["id"], row["title"], row["text"]) for row in Generator(seed).rows(rows)]
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize={tokenize!r})")
+    start = time.process_time()
+    for i in range(0, rows, 5_000):
+        with conn:
+            conn.executemany("INSERT INTO fts (rowid, title, text) VALUES (?, ?, ?)", texts[i : i + 5_000])
+    cpu = time.process_time() - start
+    conn.close()
+    return cpu
+
 
 # What Datasette runs for ?_search= on the articles table (sorted by the default, published desc).
 SEARCH_BOX_SQL = (
@@ -223,6 +271,8 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=50_000,
                         help="rows in the baseline archive without daily-counts triggers [50,000]")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per query [7]")
+    parser.add_argument("--phrases", type=int, default=50,
+                        help="two-word phrases sampled from the archived texts for the median search [50]")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--path", type=Path, default=Path("/tmp/scraper-bench-archive.db"))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -230,7 +280,7 @@ def main() -> None:
                         help="only time the queries, on the archive already at --path (kept)")
     args = parser.parse_args()
     if args.queries_only:
-        measure_queries(args.path, args.repeat)
+        measure_queries(args.path, args.repeat, args.phrases, args.seed)
         return
     rows = 50_000 if args.quick else args.rows
     baseline_rows = min(args.baseline_rows, rows)
@@ -238,35 +288,80 @@ def main() -> None:
     print(f"archive benchmark: {rows:,} articles of ~{WORDS_PER_ARTICLE} words, batches of {args.batch:,}, "
           f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs", flush=True)
     baseline_path = args.path.with_name(args.path.stem + "-baseline.db")
-    base_insert, _ = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, quiet=True)
-    no_fts_insert, _ = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, fts=False, quiet=True)
+    no_counts = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, quiet=True)
+    no_fts = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, fts=False, quiet=True)
+    defaults = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=True, fts_defaults=True, quiet=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{baseline_path}{suffix}").unlink(missing_ok=True)
-    # The same first rows with the counts triggers, timed alone so the two rates compare like with like.
-    first_insert, first_wall = fill(args.path, baseline_rows, args.batch, args.seed, counts=True, quiet=True)
-    if rows == baseline_rows:
-        inserting, wall = first_insert, first_wall
-    else:
-        inserting, wall = fill(args.path, rows, args.batch, args.seed, counts=True)
+    # The same first rows with the full schema, timed alone so the rates compare like with like.
+    first = fill(args.path, baseline_rows, args.batch, args.seed, counts=True, quiet=True)
+    full = first if rows == baseline_rows else fill(args.path, rows, args.batch, args.seed, counts=True)
     size = args.path.stat().st_size
-    print(f"insert: {rows / inserting:,.0f} articles/s inserting ({inserting:.1f} s; {rows / wall:,.0f}/s "
-          f"including generation, {wall:.1f} s)")
-    print(f"  first {baseline_rows:,} rows: {baseline_rows / first_insert:,.0f}/s with daily-counts triggers, "
-          f"{baseline_rows / base_insert:,.0f}/s without (ratio {base_insert / first_insert:.2f})")
-    print(f"  first {baseline_rows:,} rows without the FTS triggers either: {baseline_rows / no_fts_insert:,.0f}/s "
-          f"(full-text indexing takes {100 * (1 - no_fts_insert / base_insert):.0f}% of the insert time)")
+    print(f"insert: {rows / full.inserting:,.0f} articles/s inserting ({full.inserting:.1f} s; "
+          f"{rows / full.cpu:,.0f}/s per CPU second of this process); {rows / full.wall:,.0f}/s including "
+          f"generation ({full.wall:.1f} s; generating alone {rows / full.generating:,.0f}/s, not counted)")
+    print(f"  first {baseline_rows:,} rows, per CPU second: {baseline_rows / first.cpu:,.0f}/s; "
+          f"{baseline_rows / defaults.cpu:,.0f}/s with FTS5's default merge settings instead of "
+          f"{FTS_SETTINGS} (ratio {defaults.cpu / first.cpu:.2f}); "
+          f"{baseline_rows / no_counts.cpu:,.0f}/s without the daily-counts triggers "
+          f"(ratio {no_counts.cpu / first.cpu:.2f})")
+    print(f"  first {baseline_rows:,} rows without the FTS triggers either: {baseline_rows / no_fts.cpu:,.0f}/s per "
+          f"CPU second (full-text indexing takes {100 * (1 - no_fts.cpu / no_counts.cpu):.0f}% of the insert time)")
+    alone_rows = min(baseline_rows, 20_000)
+    porter, plain = fts_alone(alone_rows, args.seed, "porter"), fts_alone(alone_rows, args.seed, "unicode61")
+    ceiling = 1 / (porter / alone_rows + no_fts.cpu / baseline_rows)
+    print(f"  FTS5 alone, in memory, first {alone_rows:,} texts: {alone_rows / porter:,.0f}/s per CPU second "
+          f"with porter, {alone_rows / plain:,.0f}/s without stemming; with the row itself, at most "
+          f"{ceiling:,.0f}/s on one core")
     print(f"size: {size / 1e9:.2f} GB, {size / rows / 1024:.1f} KiB per article")
-    measure_queries(args.path, args.repeat)
+    measure_queries(args.path, args.repeat, args.phrases, args.seed)
     if not args.keep:
         for suffix in ("", "-wal", "-shm", ".lock"):
             Path(f"{args.path}{suffix}").unlink(missing_ok=True)
 
 
-def measure_queries(path: Path, repeat: int) -> None:
+def sample_phrases(count: int, seed: int) -> list[str]:
+    """Two adjacent words from a random sentence of each of the first `count` archived articles."""
+    rng = random.Random(seed)
+    phrases = []
+    for row in Generator(seed).rows(count):
+        sentence = rng.choice(re.split(r"(?<=\.)\s+", row["text"]))
+        words = re.findall(r"[a-z]+", sentence.lower())
+        i = rng.randrange(len(words) - 1)
+        phrases.append(f'"{words[i]} {words[i + 1]}"')
+    return phrases
+
+
+def measure_phrases(db: sqlite3.Connection, phrases: list[str], repeat: int) -> None:
+    """The issue's figure: median over the sampled phrases (each the median of its timed runs)."""
+    blank = {"outlet": "", "since": "", "until": ""}
+    ranked, latest, box, hits = [], [], [], []
+    for phrase in phrases:
+        ranked.append(median_ms(lambda: db.execute(SEARCH.sql, {**blank, "q": phrase}).fetchall(), repeat)[0])  # noqa: B023
+        latest.append(median_ms(
+            lambda: db.execute(SEARCH_LATEST.sql, {**blank, "q": phrase}).fetchall(), repeat)[0])  # noqa: B023
+        box.append(median_ms(lambda: db.execute(SEARCH_BOX_SQL, {"q": fts_query(phrase)}).fetchall(), repeat)[0])  # noqa: B023
+        hits.append(db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [phrase]).fetchone()[0])
+
+    def spread(times: list[float]) -> str:
+        ordered = sorted(times)
+        return (f"{statistics.median(ordered):.1f} ms median, {ordered[int(0.9 * (len(ordered) - 1))]:.0f} ms "
+                f"90th percentile, {ordered[-1]:.0f} ms max")
+
+    print(f"search for {len(phrases)} two-word phrases sampled from the archived texts ({min(hits):,} to "
+          f"{max(hits):,} matches, median {statistics.median(hits):,.0f}), each the median of {repeat} runs:")
+    print(f"  ranked (search): {spread(ranked)}")
+    print(f"  latest first (search_latest): {spread(latest)}")
+    print(f"  the table's search box: {spread(box)}")
+
+
+def measure_queries(path: Path, repeat: int, phrases: int, seed: int) -> None:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    print(f"queries on {rows:,} articles, median of {repeat} runs after a warm-up:")
+    print(f"queries on {rows:,} articles:")
     db.create_function("fts_query", 1, fts_query, deterministic=True)
+    measure_phrases(db, sample_phrases(phrases, seed), max(1, repeat // 2))
+    print(f"search for chosen phrases, median of {repeat} runs after a warm-up:")
     blank = {"outlet": "", "since": "", "until": ""}
     for label, phrase in (
         ("most common topic", f'"{TOPICS[0]}"'),

@@ -29,7 +29,7 @@ from scraper.browse.commands import _ensure_prepared, export, runs, stats
 from scraper.browse.export import JSON_COLUMNS, SKIPPED_COLUMNS, column_types
 from scraper.browse.metadata import METADATA_FILE, metadata_json
 from scraper.browse.plugins.scraper_browse import fts_query, highlight_marks
-from scraper.browse.schema import COUNTS_TRIGGERS
+from scraper.browse.schema import COUNTS_TRIGGERS, FTS_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -255,6 +255,57 @@ def test_daily_counts_match_the_articles_after_inserts_updates_and_deletes(archi
     assert counted == direct
     assert ("mj", "2024-06-01", "free", 1, 0) in counted
     assert not any(row[0] == "herald" and row[1] == "2024-05-06" for row in counted)  # deleted: row dropped
+
+
+def _fts_matches(db: sqlite_utils.Database, phrase: str) -> list[int]:
+    return [row[0] for row in db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [phrase])]
+
+
+def test_search_index_follows_title_and_text_but_ignores_revisits(archive_path: Path) -> None:
+    copy = archive_path.with_name("fts.db")
+    copy.write_bytes(archive_path.read_bytes())
+    db = Archive.open(copy).db
+    conn = db.conn
+    before = conn.total_changes
+    db.execute("UPDATE articles SET last_checked = '2024-06-02T06:00:00+00:00', run_id = 2 WHERE id = 3")
+    assert conn.total_changes - before == 1  # the row only: the full-text index was not rewritten
+    db.execute("UPDATE articles SET text = 'The ferry timetable was cut.' WHERE id = 3")
+    db.execute("UPDATE articles SET title = 'Quayside ferry row' WHERE id = 4")
+    conn.commit()
+    assert _fts_matches(db, '"ferry timetable"') == [3]
+    assert _fts_matches(db, "quayside") == [4]
+    assert 3 not in _fts_matches(db, '"finance director"')  # its old text is gone from the index
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")  # raises if stale
+
+
+def test_search_index_tuning_upgrades_an_older_archive_once(archive_path: Path) -> None:
+    copy = archive_path.with_name("old-fts.db")
+    copy.write_bytes(archive_path.read_bytes())
+    db = Archive.open(copy).db
+    # As sqlite-utils' enable_fts left it: FTS5's merge defaults, an update trigger on every column.
+    db.execute("DELETE FROM articles_fts_config WHERE k IN ('automerge', 'crisismerge')")
+    db.execute("DROP TRIGGER articles_au")
+    db.execute(
+        'CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN '
+        """INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") """
+        """VALUES('delete', old.rowid, old."title", old."text"); """
+        'INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text"); END'
+    )
+    db.conn.commit()
+    before = db.conn.total_changes
+    db.execute("UPDATE articles SET last_checked = '2024-06-02T06:00:00+00:00' WHERE id = 3")
+    assert db.conn.total_changes - before > 1  # the broad trigger rewrites the index entry
+
+    prepare_for_datasette(db)
+    config = dict(db.execute("SELECT k, v FROM articles_fts_config").fetchall())
+    assert {key: config[key] for key in FTS_SETTINGS} == FTS_SETTINGS
+    before = db.conn.total_changes
+    prepare_for_datasette(db)  # already tuned: writes nothing
+    db.execute("UPDATE articles SET last_checked = '2024-06-03T06:00:00+00:00' WHERE id = 3")
+    assert db.conn.total_changes - before == 1
+    assert _fts_matches(db, '"social care precept"')  # the index still answers
+    db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
 
 
 def test_shipped_metadata_json_is_current() -> None:
