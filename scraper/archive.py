@@ -32,7 +32,7 @@ COUNTERS = ("discovered", "fetched", "new", "updated", "unchanged", "duplicates"
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
