@@ -219,8 +219,6 @@ class ArticleWriter:
             if near is not None:
                 duplicate_of, similarity = near
                 rule = "near"
-        if row["canonical_url"] != canonical and archive.known(row["canonical_url"]) is not None:
-            row["canonical_url"] = canonical  # the declared canonical belongs to another row already
         row.update(
             outlet=self.outlet,
             version=1,
