@@ -387,7 +387,10 @@ def _collect_paragraphs(paras: Iterable[LexborNode], starts: dict[int, list[obje
         if tag == "td" and para.css_first("p, td, div") is not None:
             continue
         total += length
-        score = 1.0 + text.count(",") + text.count("、") + text.count("，") + min(length / 100, 3.0)
+        commas = text.count(",")
+        if not text.isascii():  # isascii is a flag check; the CJK commas need two more scans
+            commas += text.count("、") + text.count("，")
+        score = 1.0 + commas + min(length / 100, 3.0)
         node = para if shallow else para.parent
         if node is None:
             continue
@@ -432,10 +435,20 @@ def _score_candidates(root: LexborNode, lead: _LeadFinder | None = None) -> _Sco
     return _Scores(ranked, para_chars)
 
 
-def _widen(node: LexborNode, para_chars: dict[int, int]) -> LexborNode:
+def _cached_len(node: LexborNode, lengths: dict[int, int]) -> int:
+    """_text_len, remembered by mem_id in `lengths` (valid while the tree is not changed): the
+    same large containers are measured by several steps of choosing the body."""
+    key = node.mem_id
+    length = lengths.get(key)
+    if length is None:
+        length = lengths[key] = _text_len(node)
+    return length
+
+
+def _widen(node: LexborNode, para_chars: dict[int, int], lengths: dict[int, int]) -> LexborNode:
     """Climb to the ancestor that holds the whole article when the body is split into chunks
     (ad slots, grid cells): as long as an ancestor adds mostly paragraph text."""
-    para, total = para_chars.get(node.mem_id, 0), _text_len(node)
+    para, total = para_chars.get(node.mem_id, 0), _cached_len(node, lengths)
     ancestor = node.parent
     for _ in range(6):
         if ancestor is None or ancestor.tag in ("body", "html", "#document"):
@@ -443,7 +456,7 @@ def _widen(node: LexborNode, para_chars: dict[int, int]) -> LexborNode:
         up_para = para_chars.get(ancestor.mem_id, 0)
         added_para = up_para - para
         if added_para >= max(_MIN_PARAGRAPH * 4, 0.1 * para):
-            up_total = _text_len(ancestor)
+            up_total = _cached_len(ancestor, lengths)
             if added_para >= 0.6 * (up_total - total):
                 node, para, total = ancestor, up_para, up_total
         ancestor = ancestor.parent
@@ -458,12 +471,13 @@ def _best_container(tree: LexborHTMLParser, lead: _LeadFinder | None = None) -> 
     ranked = scores.candidates
     if not ranked:
         return [root]
+    lengths: dict[int, int] = {}
     top = ranked[:4]
     for candidate in top:
-        candidate.score *= 1.0 - _link_density(candidate.node)
+        candidate.score *= 1.0 - _link_density(candidate.node, _cached_len(candidate.node, lengths))
     top.sort(key=lambda c: c.score, reverse=True)
     best = top[0]
-    node = _widen(best.node, scores.para_chars)
+    node = _widen(best.node, scores.para_chars, lengths)
     # Siblings that continue the article (text split by ad slots into several containers).
     parent = node.parent
     if parent is None or node.tag == "body":
@@ -478,11 +492,11 @@ def _best_container(tree: LexborHTMLParser, lead: _LeadFinder | None = None) -> 
         elif sibling.tag and not sibling.tag.startswith("#"):
             score = by_id.get(sibling.mem_id, 0.0)
             if score > 0 and _class_weight(sibling) >= 0:
-                score = score * (1.0 - _link_density(sibling))
+                score = score * (1.0 - _link_density(sibling, _cached_len(sibling, lengths)))
             if score >= threshold:
                 chosen.append(sibling)
             elif sibling.tag == "p":
-                length = _text_len(sibling)
+                length = _cached_len(sibling, lengths)
                 if length > 80 and _link_density(sibling, length) < 0.25:
                     chosen.append(sibling)
         sibling = sibling.next
@@ -517,7 +531,7 @@ def clean_container(nodes: list[LexborNode]) -> None:
     """Remove boilerplate elements inside the chosen body nodes."""
     for container in nodes:
         own = container.mem_id  # css() on a node also matches the node itself
-        container_len = _text_len(container)
+        container_len = -1  # measured when first needed: most containers hold no boilerplate
         doomed: list[LexborNode] = []
         # One query for both kinds of removal: never-text elements and boilerplate by tag or class.
         for el in container.css(_CLEAN_SELECTOR):
@@ -540,7 +554,10 @@ def clean_container(nodes: list[LexborNode]) -> None:
             if tag == "blockquote" or el.css_first("blockquote, p + p + p + p") is not None:
                 continue
             length = _text_len(el)
-            if length > 0.4 * container_len > 200:
+            # Only an element over 80 characters can pass 0.4 x container > 200.
+            if length > 80 and container_len < 0:
+                container_len = _text_len(container)
+            if length > 80 and length > 0.4 * container_len > 200:
                 continue
             # Long paragraphs are text whatever their class says ("paywall" on served paragraphs).
             if el.tag in ("p", "blockquote") and length >= 200:

@@ -560,7 +560,8 @@ def read_metadata(
         if names:
             out.authors = names
             break
-    byline_nodes: list[LexborNode] = []
+    # None until read: the query walks the whole page, so it runs at most once.
+    byline_nodes: list[LexborNode] | None = None
     if not out.authors:
         byline_nodes = _byline_nodes(tree)
         texts = []
@@ -591,7 +592,7 @@ def read_metadata(
             found = found or value is not None
             yield value
         if not found:
-            for node in (byline_nodes or _byline_nodes(tree))[:6]:
+            for node in (_byline_nodes(tree) if byline_nodes is None else byline_nodes)[:6]:
                 yield find_date_in_text(norm_space(node.text(deep=True, separator=" ")))
 
     def published_candidates() -> Iterator[datetime | None]:
