@@ -492,9 +492,10 @@ class Archive:
     def revisit_candidates(self, outlet: str, days: float, now: datetime | None = None) -> list[str]:
         """Canonical URLs of the outlet's stories published (or first seen) within `days`."""
         since = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+        # julianday() reads the publisher's UTC offset, so "09:30+01:00" and "08:30+00:00" compare equal.
         rows = self.db.execute(
             "SELECT canonical_url FROM articles WHERE outlet = ? AND duplicate_of IS NULL "
-            "AND COALESCE(published, first_seen) >= ?",
+            "AND julianday(COALESCE(published, first_seen)) >= julianday(?)",
             [outlet, since],
         ).fetchall()
         return [row[0] for row in rows]

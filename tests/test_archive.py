@@ -108,3 +108,25 @@ def test_wait_gets_the_lock_when_the_holder_finishes(tmp_path: Path) -> None:
     lock.acquire(wait=True, timeout=30)
     lock.release()
     holder.wait()
+
+
+def test_revisit_window_reads_publisher_offsets(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    archive = Archive.open(tmp_path / "a.db")
+    archive.upsert_outlets([{"slug": "mj", "name": "The MJ", "home": "https://example.org/"}])
+    now = datetime(2025, 10, 2, 12, 0, tzinfo=UTC)
+    with archive.transaction():
+        # 12:30 in London (+01:00) is 11:30 UTC: inside a one-hour window ending at 12:00 UTC
+        archive.insert_article(article(canonical_url="https://example.org/a", published="2025-10-02T12:30:00+01:00"))
+        # 11:30 in New York (-04:00) is 15:30 UTC the same day: also inside (published "later")
+        archive.insert_article(
+            article(canonical_url="https://example.org/b", published="2025-10-02T11:30:00-04:00", content_hash="h2")
+        )
+        # 11:30 in London is 10:30 UTC: outside, although its text "11:30" reads later than "11:00"
+        archive.insert_article(
+            article(canonical_url="https://example.org/c", published="2025-10-02T11:30:00+01:00", content_hash="h3")
+        )
+    found = sorted(archive.revisit_candidates("mj", 1 / 24, now=now))
+    assert found == ["https://example.org/a", "https://example.org/b"]
+    archive.close()
