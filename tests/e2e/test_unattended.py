@@ -46,6 +46,14 @@ def count(db: Path, sql: str) -> int:
         conn.close()
 
 
+def wait_for_rows(db: Path, sql: str, at_least: int, proc: subprocess.Popen[str]) -> None:
+    """Wait until the running process has committed `at_least` rows counted by `sql`."""
+    deadline = time.monotonic() + 60
+    while count(db, sql) < at_least:
+        assert time.monotonic() < deadline and proc.poll() is None, "the run ended or stalled first"
+        time.sleep(0.02)
+
+
 def snapshot(db: Path) -> set[tuple[str, str, str, str]]:
     conn = sqlite3.connect(db)
     try:
@@ -108,10 +116,7 @@ def test_sigterm_stops_gracefully_and_records_the_run(tmp_path: Path) -> None:
         config = slow_config(tmp_path, server.url, delay=0.05)
         db = tmp_path / "archive.db"
         proc = start_run(config)
-        deadline = time.monotonic() + 60
-        while count(db, "SELECT COUNT(*) FROM articles") < 3:
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.02)
+        wait_for_rows(db, "SELECT COUNT(*) FROM articles", 3, proc)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, out + err
@@ -129,10 +134,7 @@ def test_second_run_exits_with_locked_status_or_waits(tmp_path: Path) -> None:
         config = slow_config(tmp_path, server.url, delay=0.05)
         db = tmp_path / "archive.db"
         first = start_run(config)
-        deadline = time.monotonic() + 60
-        while count(db, "SELECT COUNT(*) FROM runs") < 1:
-            assert time.monotonic() < deadline and first.poll() is None
-            time.sleep(0.02)
+        wait_for_rows(db, "SELECT COUNT(*) FROM runs", 1, first)
         second = run_scraper("run", "--config", str(config))
         assert second.returncode == 3, second.stderr
         assert "another scraper run" in second.stderr and f"pid {first.pid}" in second.stderr
