@@ -102,6 +102,39 @@ def test_title_takes_the_shorter_of_og_title_and_jsonld_headline_and_its_excepti
     )
 
 
+def test_title_where_og_title_and_jsonld_headline_differ_in_more_than_length() -> None:
+    def title(og: str, headline: str, h1: str = "Council approves budget", extra_head: str = "") -> str | None:
+        ld = {"@type": "NewsArticle", "headline": headline}
+        head = (
+            f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+            f'<meta property="og:title" content="{og}">{extra_head}'
+        )
+        return extract_article(page(head).replace("Council approves budget", h1), URL).title
+
+    straight = "Council to fight 'illogical' budget cuts, citing the mayor's own figures"
+    curly = "Council to fight ‘illogical’ budget cuts, citing the mayor’s own figures"
+    # The same headline in other quote marks: the typography more of the page's titles show...
+    assert title(straight, curly, h1=curly) == curly
+    # ...og:title on a tie...
+    assert title(straight, curly, h1=curly, extra_head=f"<title>{straight} | Example News</title>") == straight
+    # ...and the plainer one when one only adds quote marks.
+    assert title("'Not our money', says council leader", "Not our money, says council leader") == (
+        "Not our money, says council leader"
+    )
+    # A headline cut off mid-sentence for social media gives way to the full one.
+    full = "Who is the new council leader and what will she change in the town?"
+    assert title("Who is the new council leader?", full) == full
+    assert title(full, "Who is the new council leader?") == full
+    # ...but a sub-header after a separator is no cut: the shorter is the headline.
+    sub = "Council budget passed in full: what the vote means for you"
+    assert title(sub, "Council budget passed in full.") == "Council budget passed in full."
+    # A `<meta name="title">` equal to one of the two decides, even for the longer one.
+    short, long = "Budget passed", "Council budget passed after a long and bitter debate"
+    assert title(long, short) == short
+    assert title(long, short, extra_head=f'<meta name="title" content="{long}">') == long
+    assert title(short, long, extra_head=f'<meta name="title" content="{long}">') == long
+
+
 def test_standfirst_outside_the_body_leads_the_text() -> None:
     lead = (
         "The council has approved a budget that protects libraries and bridges, after a debate that "
