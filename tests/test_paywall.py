@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 from scraper.config import PaywallRules
 from scraper.extract.jsonld import load_jsonld
 from scraper.extract.paywall import MarkupSignals, PaywallReport, finish, markup_signals, normalise_free
-from scraper.extract.scan import page_nodes
+from scraper.extract.scan import collapse_space, page_nodes
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "news-corpus"
@@ -437,3 +437,29 @@ def test_markup_read_from_the_shared_page_scan_matches_its_own_query() -> None:
     assert {"gate-element", "microdata:isAccessibleForFree", "meta:content_tier", "vendor:piano"} <= set(
         kinds(shared.signals)
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Subscribe to continue reading",
+        "  Subscribe  to continue\treading ",
+        "Already a subscriber?\u00a0Log in",
+        "Jetzt\u2009abonnieren",
+        "会員限定\u3000記事",
+        "line\nbreak",
+        "soft\u00adhyphen and zero\u200bwidth",
+        "",
+        " ",
+    ],
+)
+def test_collapse_space_fast_path_matches_split_and_join(text: str) -> None:
+    # collapse_space skips the split and join for text that is collapsed already; the result must not change.
+    assert collapse_space(text) == " ".join(text.split())
+
+
+def test_a_button_without_any_prompt_hint_in_the_text_stays() -> None:
+    # A bare call to action ("Connexion") away from any prompt is text, not a prompt.
+    text = "\n\n".join([TEASER[0], "Connexion", TEASER[1]])
+    report = finish(text, MarkupSignals(declared=None, word_count=None, signals=()))
+    assert report.text == text and report.cut is False and not report.signals

@@ -49,10 +49,17 @@ def _unclosed(html: str, start: int = 0, end: int | None = None) -> int:
     return html.count("<", start, end) - 2 * closes
 
 
+def _suspicious_window(html: str, pos: int) -> bool:
+    end = pos + _PROBE_CHARS
+    # A window can leave no more elements unclosed than it opens tags: counting "<" alone is
+    # several times cheaper than counting "</" too, and ordinary markup has too few to matter.
+    return html.count("<", pos, end) > _PROBE_MAX_UNCLOSED and _unclosed(html, pos, end) > _PROBE_MAX_UNCLOSED
+
+
 def _tame(html: str) -> str:
     size = len(html)
     step = max(size // _PROBE_WINDOWS, _PROBE_CHARS)
-    if not any(_unclosed(html, pos, pos + _PROBE_CHARS) > _PROBE_MAX_UNCLOSED for pos in range(0, size, step)):
+    if not any(_suspicious_window(html, pos) for pos in range(0, size, step)):
         return html
     unclosed = _unclosed(html) - html.count("<!")
     if unclosed > _MAX_UNCLOSED:

@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..config import ExtractRules
 from .authors import split_names
+from .scan import collapse_space
 
 _NEVER_TEXT = (
     "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas", "button",
@@ -260,11 +261,18 @@ def _text_len(node: LexborNode) -> int:
     return len(node.text(deep=True).strip())
 
 
-def _link_density(node: LexborNode, total: int | None = None) -> float:
-    total = _text_len(node) if total is None else total
+def _link_density(node: LexborNode, total: int, anchor_chars: dict[int, int]) -> float:
+    """Share of the node's `total` characters that sit in links. `anchor_chars` remembers each
+    link's length by mem_id: the candidates measured are often nested, sharing their links."""
     if total == 0:
         return 1.0
-    linked = sum(len(a.text(deep=True).strip()) for a in node.css("a"))
+    linked = 0
+    for anchor in node.css("a"):
+        key = anchor.mem_id
+        length = anchor_chars.get(key)
+        if length is None:
+            length = anchor_chars[key] = len(anchor.text(deep=True).strip())
+        linked += length
     return min(1.0, linked / total)
 
 
@@ -370,16 +378,32 @@ _SHALLOW_TEXT_TAGS = frozenset({"div", "section", "article"})
 _FEW_PARAGRAPH_CHARS = 500
 
 
+def _tag_ids(names: Iterable[str]) -> frozenset[int]:
+    """Lexbor's (fixed) ids of these HTML tag names: comparing a node's tag_id is cheaper than
+    reading its tag, which builds a new string each time."""
+    names = list(names)
+    tree = LexborHTMLParser("".join(f"<{name}></{name}>" for name in names))
+    return frozenset(node.tag_id for node in tree.css(", ".join(names)))
+
+
+_SHALLOW_TEXT_TAG_IDS = _tag_ids(_SHALLOW_TEXT_TAGS)
+
+
 def _collect_paragraphs(paras: Iterable[LexborNode], starts: dict[int, list[object]], lead: _LeadFinder | None) -> int:
     """Add each paragraph's length and score to the element it credits; return the characters."""
     total = 0
     for para in paras:
-        tag = para.tag
-        shallow = tag in _SHALLOW_TEXT_TAGS
+        # Most of `paras` are divs without text of their own (only whitespace between their
+        # children): they are told apart by tag id, and asking for their text without the
+        # whitespace-only nodes answers "" without building a string.
+        shallow = para.tag_id in _SHALLOW_TEXT_TAG_IDS
+        if shallow and not para.text(deep=False, skip_empty=True):
+            continue
         text = para.text(deep=not shallow).strip()
         length = len(text)
         if length < _MIN_PARAGRAPH:
             continue
+        tag = para.tag
         if lead is not None:
             lead.check(text)
         if tag == "h2":
@@ -472,9 +496,10 @@ def _best_container(tree: LexborHTMLParser, lead: _LeadFinder | None = None) -> 
     if not ranked:
         return [root]
     lengths: dict[int, int] = {}
+    anchor_chars: dict[int, int] = {}
     top = ranked[:4]
     for candidate in top:
-        candidate.score *= 1.0 - _link_density(candidate.node, _cached_len(candidate.node, lengths))
+        candidate.score *= 1.0 - _link_density(candidate.node, _cached_len(candidate.node, lengths), anchor_chars)
     top.sort(key=lambda c: c.score, reverse=True)
     best = top[0]
     node = _widen(best.node, scores.para_chars, lengths)
@@ -492,12 +517,12 @@ def _best_container(tree: LexborHTMLParser, lead: _LeadFinder | None = None) -> 
         elif sibling.tag and not sibling.tag.startswith("#"):
             score = by_id.get(sibling.mem_id, 0.0)
             if score > 0 and _class_weight(sibling) >= 0:
-                score = score * (1.0 - _link_density(sibling, _cached_len(sibling, lengths)))
+                score = score * (1.0 - _link_density(sibling, _cached_len(sibling, lengths), anchor_chars))
             if score >= threshold:
                 chosen.append(sibling)
             elif sibling.tag == "p":
                 length = _cached_len(sibling, lengths)
-                if length > 80 and _link_density(sibling, length) < 0.25:
+                if length > 80 and _link_density(sibling, length, anchor_chars) < 0.25:
                     chosen.append(sibling)
         sibling = sibling.next
     return chosen or [node]
@@ -527,18 +552,32 @@ def _linked_chars(container: LexborNode, anchors: Iterable[LexborNode]) -> dict[
     return linked
 
 
+def _doom(el: LexborNode, doomed: list[LexborNode], inside_doomed: set[int]) -> None:
+    """Mark `el` for removal, and its descendants as decided (see clean_container)."""
+    doomed.append(el)
+    if el.first_child is not None:
+        inside_doomed.update(node.mem_id for node in el.css("*"))
+
+
 def clean_container(nodes: list[LexborNode]) -> None:
     """Remove boilerplate elements inside the chosen body nodes."""
     for container in nodes:
         own = container.mem_id  # css() on a node also matches the node itself
         container_len = -1  # measured when first needed: most containers hold no boilerplate
         doomed: list[LexborNode] = []
+        # A match inside an element already doomed goes with it whatever it is, and no decision
+        # depends on another (nothing is removed before the loop ends): such matches, most of
+        # them (the links and icons of a share bar), are skipped by mem_id undecided.
+        inside_doomed: set[int] = set()
         # One query for both kinds of removal: never-text elements and boilerplate by tag or class.
         for el in container.css(_CLEAN_SELECTOR):
+            key = el.mem_id
+            if key in inside_doomed:
+                continue
             tag = el.tag
             if tag in _ALWAYS_DROP_TAGS or tag in _NEVER_TEXT_SET:
-                if el.mem_id != own:
-                    doomed.append(el)
+                if key != own:
+                    _doom(el, doomed, inside_doomed)
                 continue
             # Class names on table rows and cells describe data ("player-2020"), not page parts;
             # a link or highlight inside a paragraph ("tag-link" on a name) is part of a sentence.
@@ -562,7 +601,7 @@ def clean_container(nodes: list[LexborNode]) -> None:
             # Long paragraphs are text whatever their class says ("paywall" on served paragraphs).
             if el.tag in ("p", "blockquote") and length >= 200:
                 continue
-            doomed.append(el)
+            _doom(el, doomed, inside_doomed)
         _remove(doomed)
         # One walk for the links and the blocks they may fill.
         anchors: list[LexborNode] = []
@@ -592,7 +631,7 @@ def serialise(nodes: list[LexborNode]) -> list[str]:
             el.insert_after(_MARK)
         text = container.text(deep=True)
         for chunk in text.split(_MARK):
-            line = " ".join(chunk.split())
+            line = collapse_space(chunk)
             if line:
                 lines.append(line)
     return lines
@@ -600,10 +639,12 @@ def serialise(nodes: list[LexborNode]) -> list[str]:
 
 def _drop_lines(lines: list[str], drop: Iterable[str]) -> list[str]:
     dropped = {" ".join(d.split()).casefold() for d in drop if d and d.strip()}
+    # Case folding never shortens a string: a line longer than every dropped text (most of the
+    # body's lines) cannot equal one, and is not folded.
+    longest = max(map(len, dropped), default=-1)
     out = []
     for line in lines:
-        key = line.casefold()
-        if key in dropped or (len(line) < 60 and _JUNK_LINE_RE.match(line)):
+        if (len(line) <= longest and line.casefold() in dropped) or (len(line) < 60 and _JUNK_LINE_RE.match(line)):
             continue
         tail = line[-80:]
         if (len(line) < 400 and (":" in tail or "©" in tail) and _CREDIT_TAIL_RE.search(tail)) or (

@@ -91,7 +91,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..config import PaywallRules
 from ..models import PaywallSignal, SignalStrength
-from .scan import ScanNode, page_nodes
+from .scan import ScanNode, collapse_space, page_nodes
 
 # Prompts are short; an article sentence that merely mentions subscribers is long.
 _MAX_PROMPT_WORDS = 40
@@ -405,7 +405,7 @@ class PaywallReport:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.split()).lower()
+    return collapse_space(text).lower()
 
 
 def _short(text: str) -> str:

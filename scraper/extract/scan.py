@@ -46,3 +46,14 @@ def page_and_body_nodes(tree: LexborHTMLParser, body_selector: str) -> tuple[lis
         return page_nodes(tree), None
     in_body = page_nodes(body, f"{PAGE_SELECTOR}, {body_selector}")
     return [*page_nodes(head), *in_body], in_body
+
+
+def collapse_space(text: str) -> str:
+    """`text` with its whitespace runs made single spaces, none at the ends (as " ".join(text.split()))."""
+    # Most block texts only have whitespace around them (the markup's line breaks and indents):
+    # then the split into words (a string each) and the join are skipped. Every whitespace
+    # character but " " is unprintable, so a printable text without double spaces is done.
+    text = text.strip()
+    if not text.isprintable() or "  " in text:
+        text = " ".join(text.split())
+    return text
