@@ -13,13 +13,14 @@ words each, drawn from a Zipf-distributed vocabulary in sentences, with topical 
 exact duplicates.
 
 Reported:
-- insert rate: articles per second spent in executemany + commit (generation not counted, its
-  own rate shown), in wall time and per CPU second of this process (the fair figure when other
-  jobs share the machine). Over the first --baseline-rows rows, against baselines built in the
-  same run: with FTS5's default merge settings, without the daily-counts triggers, and without
-  the FTS triggers as well (the share of the insert time that full-text indexing takes); and FTS5
-  alone indexing the same texts in memory, porter and unstemmed: with the no-FTS row cost, the
-  most any schema with this index can reach on one core;
+- insert rate: articles per second spent in Archive.insert_articles, the bulk path (generation
+  not counted, its own rate shown), in wall time and per CPU second of this process (the fair
+  figure when other jobs share the machine). Over the first --baseline-rows rows, against
+  baselines built in the same run: with FTS5's default settings, with one INSERT statement per
+  article (executemany), without the daily-counts triggers, and without the FTS triggers as well
+  (the share of the insert time that full-text indexing takes); and FTS5 alone indexing the same
+  texts (the first --fts-alone-rows) in a file of its own, porter and unstemmed: with the no-FTS
+  row cost, the most any schema with this index can reach on one core;
 - database size per article (after a WAL checkpoint);
 - search for --phrases two-word phrases, two adjacent words from a sentence of each of the first
   archived articles: median (90th percentile, max) over the phrases, each timed as the median of
@@ -87,8 +88,8 @@ SYLLABLES = (  # noqa: SIM905  (word lists read better as text)
     "quor val bren tas mor lin dex fal rin tho gra vel sim par den kol mab ter sor vin lum bar cas "
     "pel dor rix tam hol ner fen gis bol wen"
 ).split()
-# FTS5's built-in merge settings, the baseline for FTS_SETTINGS.
-FTS_DEFAULTS = {"automerge": 4, "crisismerge": 16}
+# FTS5's built-in settings, the baseline for FTS_SETTINGS.
+FTS_DEFAULTS = {"automerge": 4, "crisismerge": 16, "hashsize": 1024 * 1024}
 START = date(2021, 1, 1)
 DAYS = 4 * 365
 WORDS_PER_ARTICLE = 600
@@ -167,10 +168,12 @@ class Generator:
 
 
 class Timing(NamedTuple):
-    inserting: float  # wall seconds in executemany + commit
+    inserting: float  # wall seconds in Archive.insert_articles
     cpu: float  # this process's CPU seconds in the same calls (other jobs on the machine don't count)
     generating: float  # seconds making the rows
     wall: float
+    last_rows: int  # the last tenth or so of the rows, inserted when the archive is nearly full
+    last_cpu: float  # CPU seconds those took
 
 
 def fill(
@@ -182,6 +185,7 @@ def fill(
     counts: bool,
     fts: bool = True,
     fts_defaults: bool = False,
+    per_row: bool = False,
     quiet: bool = False,
 ) -> Timing:
     """Fill a new archive with the schema Archive.open makes, less what the flags turn off."""
@@ -204,21 +208,27 @@ def fill(
     archive.db.conn.commit()
     conn = archive.db.conn
     rows_iter = Generator(seed).rows(rows)
-    columns: list[str] = []
     inserting = cpu = generating = 0.0
     wall = time.perf_counter()
     done = 0
+    last_tenth_from: tuple[int, float] | None = None  # rows done and CPU seconds spent at its start
     while done < rows:
         n = min(batch, rows - done)
         start = time.perf_counter()
         chunk = list(itertools.islice(rows_iter, n))
-        columns = columns or list(chunk[0])
-        values = [tuple(row[c] for c in columns) for row in chunk]
-        sql = f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
         generating += time.perf_counter() - start
+        if last_tenth_from is None and done >= rows * 0.9:
+            last_tenth_from = (done, cpu)
         start, start_cpu = time.perf_counter(), time.process_time()
-        with conn:
-            conn.executemany(sql, values)
+        if per_row:  # what insert_articles avoids: one INSERT statement per article
+            columns = list(chunk[0])
+            with conn:
+                conn.executemany(
+                    f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                    [tuple(row[c] for c in columns) for row in chunk],
+                )
+        else:
+            archive.insert_articles(chunk, batch_size=batch)
         inserting += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
         done += n
@@ -227,22 +237,33 @@ def fill(
     wall = time.perf_counter() - wall
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     archive.close()
-    return Timing(inserting, cpu, generating, wall)
+    last_done, last_cpu = last_tenth_from or (0, 0.0)
+    return Timing(inserting, cpu, generating, wall, rows - last_done, cpu - last_cpu)
 
 
-def fts_alone(rows: int, seed: int, tokenize: str) -> float:
-    """CPU seconds FTS5 takes to index the first `rows` articles' title and text in an in-memory
-    table: no article row, no disk, no triggers. With the article row's own cost (the no-FTS
-    baseline) this bounds the insert rate from above."""
-    texts = [(row["id"], row["title"], row["text"]) for row in Generator(seed).rows(rows)]
-    conn = sqlite3.connect(":memory:")
+def fts_alone(path: Path, rows: int, batch: int, seed: int, tokenize: str) -> float:
+    """CPU seconds FTS5 takes to index the first `rows` articles' title and text in a database of
+    its own, as the archive is kept (a file, WAL): no article row, no triggers. With the article
+    row's own cost (the no-FTS baseline) this bounds the insert rate from above."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute(f"CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize={tokenize!r})")
-    start = time.process_time()
-    for i in range(0, rows, 5_000):
+    for key, value in FTS_SETTINGS.items():
+        conn.execute("INSERT INTO fts (fts, rank) VALUES (?, ?)", [key, value])
+    conn.commit()
+    cpu = 0.0
+    texts = ((row["id"], row["title"], row["text"]) for row in Generator(seed).rows(rows))
+    while chunk := list(itertools.islice(texts, batch)):
+        start = time.process_time()
         with conn:
-            conn.executemany("INSERT INTO fts (rowid, title, text) VALUES (?, ?, ?)", texts[i : i + 5_000])
-    cpu = time.process_time() - start
+            conn.executemany("INSERT INTO fts (rowid, title, text) VALUES (?, ?, ?)", chunk)
+        cpu += time.process_time() - start
     conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     return cpu
 
 
@@ -270,6 +291,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5_000, help="articles per transaction [5,000]")
     parser.add_argument("--baseline-rows", type=int, default=50_000,
                         help="rows in the baseline archive without daily-counts triggers [50,000]")
+    parser.add_argument("--fts-alone-rows", type=int, default=20_000,
+                        help="texts FTS5 indexes on its own for the ceiling line [20,000]")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per query [7]")
     parser.add_argument("--phrases", type=int, default=50,
                         help="two-word phrases sampled from the archived texts for the median search [50]")
@@ -291,6 +314,7 @@ def main() -> None:
     no_counts = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, quiet=True)
     no_fts = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, fts=False, quiet=True)
     defaults = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=True, fts_defaults=True, quiet=True)
+    per_row = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=True, per_row=True, quiet=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{baseline_path}{suffix}").unlink(missing_ok=True)
     # The same first rows with the full schema, timed alone so the rates compare like with like.
@@ -300,19 +324,25 @@ def main() -> None:
     print(f"insert: {rows / full.inserting:,.0f} articles/s inserting ({full.inserting:.1f} s; "
           f"{rows / full.cpu:,.0f}/s per CPU second of this process); {rows / full.wall:,.0f}/s including "
           f"generation ({full.wall:.1f} s; generating alone {rows / full.generating:,.0f}/s, not counted)")
+    if full.last_rows < rows:
+        print(f"  last {full.last_rows:,} rows, the archive nearly full: "
+              f"{full.last_rows / full.last_cpu:,.0f}/s per CPU second")
     print(f"  first {baseline_rows:,} rows, per CPU second: {baseline_rows / first.cpu:,.0f}/s; "
-          f"{baseline_rows / defaults.cpu:,.0f}/s with FTS5's default merge settings instead of "
+          f"{baseline_rows / defaults.cpu:,.0f}/s with FTS5's default settings instead of "
           f"{FTS_SETTINGS} (ratio {defaults.cpu / first.cpu:.2f}); "
           f"{baseline_rows / no_counts.cpu:,.0f}/s without the daily-counts triggers "
-          f"(ratio {no_counts.cpu / first.cpu:.2f})")
+          f"(ratio {no_counts.cpu / first.cpu:.2f}); {baseline_rows / per_row.cpu:,.0f}/s with one INSERT "
+          f"statement per article (executemany) instead of one per batch (ratio {per_row.cpu / first.cpu:.2f})")
     print(f"  first {baseline_rows:,} rows without the FTS triggers either: {baseline_rows / no_fts.cpu:,.0f}/s per "
           f"CPU second (full-text indexing takes {100 * (1 - no_fts.cpu / no_counts.cpu):.0f}% of the insert time)")
-    alone_rows = min(baseline_rows, 20_000)
-    porter, plain = fts_alone(alone_rows, args.seed, "porter"), fts_alone(alone_rows, args.seed, "unicode61")
+    alone_rows = min(rows, args.fts_alone_rows)
+    alone_path = args.path.with_name(args.path.stem + "-fts-alone.db")
+    porter = fts_alone(alone_path, alone_rows, args.batch, args.seed, "porter")
+    plain = fts_alone(alone_path, alone_rows, args.batch, args.seed, "unicode61")
     ceiling = 1 / (porter / alone_rows + no_fts.cpu / baseline_rows)
-    print(f"  FTS5 alone, in memory, first {alone_rows:,} texts: {alone_rows / porter:,.0f}/s per CPU second "
-          f"with porter, {alone_rows / plain:,.0f}/s without stemming; with the row itself, at most "
-          f"{ceiling:,.0f}/s on one core")
+    print(f"  FTS5 alone, first {alone_rows:,} texts: {alone_rows / porter:,.0f}/s per CPU second with porter, "
+          f"{alone_rows / plain:,.0f}/s without stemming; with the row itself (first {baseline_rows:,} rows), "
+          f"at most {ceiling:,.0f}/s on one core")
     print(f"size: {size / 1e9:.2f} GB, {size / rows / 1024:.1f} KiB per article")
     measure_queries(args.path, args.repeat, args.phrases, args.seed)
     if not args.keep:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import sqlite3
@@ -29,6 +30,12 @@ GIVE_UP_AFTER = 3  # revisits of a page that keeps answering 404/410
 
 # Counters kept per run and outlet; names are what `scraper run` prints.
 COUNTERS = ("discovered", "fetched", "new", "updated", "unchanged", "duplicates", "teasers", "errors")
+
+
+def _batches(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def utc_now() -> str:
@@ -536,6 +543,35 @@ class Archive:
         table.insert(dict(row))
         assert table.last_pk is not None
         return int(table.last_pk)
+
+    def insert_articles(self, rows: Iterable[Mapping[str, Any]], *, batch_size: int = 5_000) -> int:
+        """Bulk-load article rows that need no deduplication (say, from another archive), one
+        transaction per `batch_size` rows; returns how many were inserted.
+
+        Each batch is staged in a temporary table and moved into `articles` by one INSERT ... SELECT,
+        so the full-text and daily-counts triggers fire as for any insert. One statement per batch
+        matters: FTS5 writes the terms it has gathered as a new index segment at every statement
+        savepoint, so a statement per row would write a segment per article and merge them all
+        later, about twice the work (benchmarks/archive.py)."""
+        known = set(self.db.table("articles").columns_dict)
+        inserted = 0
+        for batch in _batches(rows, batch_size):
+            columns = list(dict.fromkeys(column for row in batch for column in row))
+            if unknown := [column for column in columns if column not in known]:
+                raise ArchiveError(f"{self.path}: articles has no column {', '.join(map(repr, unknown))}")
+            names = ", ".join(f'"{column}"' for column in columns)
+            with self.transaction():
+                self.db.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS articles_staging AS SELECT * FROM articles WHERE 0"
+                )
+                self.db.conn.executemany(
+                    f"INSERT INTO temp.articles_staging ({names}) VALUES ({', '.join('?' for _ in columns)})",
+                    [tuple(row.get(column) for column in columns) for row in batch],
+                )
+                self.db.execute(f"INSERT INTO articles ({names}) SELECT {names} FROM temp.articles_staging")
+                self.db.execute("DELETE FROM temp.articles_staging")
+            inserted += len(batch)
+        return inserted
 
     def add_alias(self, url: str, article_id: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO aliases (url, article_id) VALUES (?, ?)", [url, article_id])

@@ -58,6 +58,50 @@ def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     assert archive.db.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0] == 0
 
 
+def bulk_rows(count: int) -> list[dict[str, object]]:
+    return [
+        article(
+            url=f"https://example.org/{i}",
+            canonical_url=f"https://example.org/{i}",
+            title=f"Story {i}",
+            text=f"Budget report number{i} for the housing committee.",
+            published=f"2024-05-{1 + i % 2:02d}T09:00:00+00:00",
+            content_hash=f"h{i}",
+        )
+        for i in range(count)
+    ]
+
+
+def test_bulk_insert_fires_the_search_and_count_triggers(tmp_path: Path) -> None:
+    archive = Archive.open(tmp_path / "a.db")
+    archive.upsert_outlets([{"slug": "mj", "name": "The MJ", "home": "https://example.org/"}])
+    assert archive.insert_articles(bulk_rows(7), batch_size=3) == 7
+    db = archive.db
+    assert [r[0] for r in db.execute("SELECT title FROM articles ORDER BY id")] == [f"Story {i}" for i in range(7)]
+    hits = db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'number5 committees'").fetchall()
+    assert hits == [(6,)]  # stemmed, and the last, partial batch is indexed too
+    days = db.execute("SELECT day, articles FROM article_days ORDER BY day").fetchall()
+    assert days == [("2024-05-01", 4), ("2024-05-02", 3)]
+    assert db.execute("SELECT COUNT(*) FROM temp.articles_staging").fetchone()[0] == 0
+    db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")  # raises if stale
+    archive.close()
+
+
+def test_bulk_insert_commits_whole_batches_and_rejects_unknown_columns(tmp_path: Path) -> None:
+    archive = Archive.open(tmp_path / "a.db")
+    archive.upsert_outlets([{"slug": "mj", "name": "The MJ", "home": "https://example.org/"}])
+    rows = bulk_rows(5)
+    rows[3]["canonical_url"] = rows[2]["canonical_url"]  # the unique index refuses the second batch
+    with pytest.raises(Exception, match="UNIQUE"):
+        archive.insert_articles(rows, batch_size=2)
+    assert archive.db["articles"].count == 2  # the first batch stays, the failed one left nothing
+    assert archive.db.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0] == 2
+    with pytest.raises(ArchiveError, match="no column 'colour'"):
+        archive.insert_articles([{**bulk_rows(1)[0], "colour": "red"}])
+    assert archive.db["articles"].count == 2
+    archive.close()
+
+
 def test_read_only_open_of_missing_archive(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="no archive here yet"):
         Archive.open(tmp_path / "missing.db", read_only=True)

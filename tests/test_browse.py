@@ -284,7 +284,7 @@ def test_search_index_tuning_upgrades_an_older_archive_once(archive_path: Path) 
     copy.write_bytes(archive_path.read_bytes())
     db = Archive.open(copy).db
     # As sqlite-utils' enable_fts left it: FTS5's merge defaults, an update trigger on every column.
-    db.execute("DELETE FROM articles_fts_config WHERE k IN ('automerge', 'crisismerge')")
+    db.execute("DELETE FROM articles_fts_config WHERE k IN ('automerge', 'crisismerge', 'hashsize')")
     db.execute("DROP TRIGGER articles_au")
     db.execute(
         'CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN '

@@ -10,9 +10,9 @@ on every open. It adds:
   (the outlet's own calendar day), or '' when the article has no parseable date.
 - an index on `articles(section)` so the section facet does not scan the table.
 - full-text index upkeep tuned for an archive that grows by batches (benchmarks/archive.py measures
-  it): FTS5 merges its index segments 16 at a time instead of 4 (`FTS_SETTINGS`), and the trigger
-  that re-indexes an updated article fires only when its title or text changes, not on every
-  revisit that bumps `last_checked`.
+  it): FTS5 gathers up to 64 MiB of new terms per segment and merges segments 16 at a time
+  instead of 4 (`FTS_SETTINGS`), and the trigger that re-indexes an updated article fires only
+  when its title or text changes, not on every revisit that bumps `last_checked`.
 """
 
 from __future__ import annotations
@@ -74,8 +74,10 @@ FTS_TABLE = "articles_fts"
 # less CPU per inserted article in benchmarks/archive.py, with no measurable cost to search at 1M
 # articles (an 'optimize' into one segment afterwards changed the median search by 5%).
 # crisismerge (default 16) is raised above automerge so that a full level is merged bit by bit
-# over later writes, not all at once inside one.
-FTS_SETTINGS: dict[str, int] = {"automerge": 16, "crisismerge": 64}
+# over later writes, not all at once inside one. hashsize (default 1 MiB) is how many bytes of new
+# terms FTS5 gathers in memory before it writes a segment even inside a transaction: a bulk load
+# (Archive.insert_articles) then writes one segment per batch, not dozens.
+FTS_SETTINGS: dict[str, int] = {"automerge": 16, "crisismerge": 64, "hashsize": 64 * 1024 * 1024}
 
 # sqlite-utils' update trigger with a column list: it fires for the columns the index holds (and the
 # rowid), so the pipeline's frequent last_checked/fetched_at updates do not tokenise the text twice.
