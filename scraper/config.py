@@ -61,7 +61,12 @@ class FetchSettings(_Section):
         120.0, ge=0, description="Longest Retry-After honoured; a longer one backs the host off for the run."
     )
     host_failures: int = Field(
-        5, ge=1, description="Consecutive failed requests after which a host is skipped for the rest of the run."
+        5,
+        ge=1,
+        description=(
+            "Different URLs failing in a row (a URL's retries count once) after which a host is skipped "
+            "for the rest of the run."
+        ),
     )
     http2: bool = Field(False, description="Offer HTTP/2 to servers that support it.")
 

@@ -323,14 +323,37 @@ def test_failing_host_is_backed_off_without_blocking_another_host() -> None:
 
         fetch_settings = settings(retries=1, backoff=0.05, host_failures=3)
         outcomes, statuses = run(scenario, fetch_settings, hosts=(*fast(bad, 0.05), *fast(good, 0.05)))
-    # p0: 2 failed attempts; p1: a third failure trips the back-off; p2-p4: no request at all.
-    assert outcomes == ["bad-status", "backed-off", "backed-off", "backed-off", "backed-off"]
-    assert [p for p in bad.paths() if p != "/robots.txt"] == ["/p0", "/p0", "/p1"]
+    # p0 and p1: two failed attempts each; p2, a third URL failing, trips the back-off; p3-p4: no request.
+    assert outcomes == ["bad-status", "bad-status", "backed-off", "backed-off", "backed-off"]
+    assert [p for p in bad.paths() if p != "/robots.txt"] == ["/p0", "/p0", "/p1", "/p1", "/p2"]
     assert statuses == [200] * 5
     good_starts = starts(good)
     # The good host kept its own pace: no wait for the bad host's back-off.
     assert good_starts[-1] - good_starts[0] < 5 * 0.05 + 0.15
 
+
+
+def test_one_broken_url_retried_does_not_back_off_a_working_host() -> None:
+    # Two dead pages, each tried four times (retries=3): eight failed requests, but two URLs,
+    # fewer than host_failures=3, so the pages after them are still fetched.
+    with LocalServer() as server:
+        server.route("/robots.txt", Reply(404))
+        server.route("/dead1", Reply(500))
+        server.route("/dead2", Reply(503))
+        server.route("/live", "<p>ok</p>")
+
+        async def scenario(fetcher: Fetcher) -> list[str]:
+            outcomes = []
+            for path in ("/dead1", "/dead2", "/live"):
+                try:
+                    outcomes.append(str((await fetcher.get(server.url + path)).status))
+                except BadStatus as exc:
+                    outcomes.append(f"bad-status {exc.status}")
+            return outcomes
+
+        outcomes = run(scenario, settings(retries=3, host_failures=3), hosts=fast(server))
+    assert outcomes == ["bad-status 500", "bad-status 503", "200"]
+    assert [p for p in server.paths() if p != "/robots.txt"] == ["/dead1"] * 4 + ["/dead2"] * 4 + ["/live"]
 
 def _reset_once(state: dict[str, int]) -> Callable[[Hit, BaseHTTPRequestHandler], Reply | None]:
     def route(hit: Hit, handler: BaseHTTPRequestHandler) -> Reply | None:

@@ -532,7 +532,7 @@ class Fetcher:
             except FetchError as exc:
                 error = str(exc)
                 if isinstance(exc, NotHTML):
-                    gate.failures = 0  # the host answered; the page just is not one
+                    gate.failing.clear()  # the host answered; the page just is not one
                 raise
             finally:
                 elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -599,7 +599,7 @@ class Fetcher:
             if retry_after is not None:
                 gate.pause(retry_after)
             raise _RetryableStatus(status, response.reason, retry_after)
-        gate.failures = 0
+        gate.failing.clear()
         if status >= 400:
             raise BadStatus(
                 f"{response.url}: HTTP {status} {response.reason}".rstrip(), url=response.url, status=status
@@ -607,10 +607,10 @@ class Fetcher:
         return response
 
     def _count_failure(self, gate: HostGate, url: str, what: str) -> None:
-        gate.failures += 1
-        if gate.failures >= self.settings.host_failures and not gate.backed_off:
+        gate.failing.add(url)
+        if len(gate.failing) >= self.settings.host_failures and not gate.backed_off:
             gate.backed_off = (
-                f"{host_key(url)} failed {gate.failures} requests in a row (last: {what}); "
+                f"{host_key(url)} failed {len(gate.failing)} URLs in a row (last: {what}); "
                 "skipped for the rest of the run"
             )
             log.warning("%s", gate.backed_off)

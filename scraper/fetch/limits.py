@@ -9,7 +9,7 @@ import random
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -70,7 +70,9 @@ class HostGate:
     delay: float = DEFAULT_DELAY
     concurrency: int = DEFAULT_CONCURRENCY
     crawl_delay: float = 0.0  # from robots.txt; the effective gap is the larger of the two
-    failures: int = 0  # consecutive failed requests
+    # URLs that failed since the host last answered well: a URL's retries count once, so one
+    # broken page retried a few times does not get a working host skipped.
+    failing: set[str] = field(default_factory=set)
     backed_off: str | None = None  # why the host is skipped for the rest of the run
 
     def __post_init__(self) -> None:
