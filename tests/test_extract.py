@@ -420,3 +420,65 @@ def test_plain_paragraph_byline_gives_authors_and_date_and_leaves_the_text() -> 
     assert "By MJ reporter" not in article.text
     # an ordinary sentence that starts with "By" is body text, not a byline
     assert "By the end of the year the deal will be signed." in article.text
+
+
+def test_publication_date_from_the_title_or_a_date_class_when_nothing_else_gives_one() -> None:
+    # No JSON-LD, meta, <time> or byline date: a date closing the <title> is the publication day...
+    titled = page(head="<title>Council approves budget | Example News | 28.04.2023</title>")
+    assert extract_article(titled, URL).published == "2023-04-28T00:00:00"
+    # ...a title that only mentions a date is not a dateline...
+    mentioned = page(head="<title>What changes on 28.04.2023 for tenants | Example News</title>")
+    assert extract_article(mentioned, URL).published is None
+    # ...and otherwise the first element whose class names a date gives it, with its time.
+    extra = (
+        '<div class="article_meta"><span class="meta_date">erstellt: <strong>01. April 2025, 15:25</strong>'
+        "</span></div>"
+    )
+    assert extract_article(page(article_extra=extra), URL).published == "2025-04-01T15:25:00"
+    # A structured date still wins over both.
+    both = page(
+        head=(
+            '<title>Budget | 28.04.2023</title><meta property="article:published_time" '
+            'content="2023-04-27T09:00:00+01:00">'
+        ),
+        article_extra=extra,
+    )
+    assert extract_article(both, URL).published == "2023-04-27T09:00:00+01:00"
+
+
+def test_authors_from_the_jsonld_object_that_lists_them_all() -> None:
+    # An SEO plugin's Article names the first author only; the NewsArticle with the same headline lists all three.
+    plugin = {"@type": "Article", "headline": "Council approves budget", "author": {"name": "Ann Lee"},
+              "datePublished": "2024-05-03T10:00:00+01:00", "wordCount": 400, "articleSection": "News",
+              "inLanguage": "en-GB", "publisher": {"name": "Example News"}, "url": URL}  # fmt: skip
+    full = {"@type": "NewsArticle", "headline": "Council approves budget",
+            "author": [{"@type": "Person", "name": n} for n in ("Ann Lee", "Bo Chan", "Cy Diaz")]}  # fmt: skip
+    other = {"@type": "NewsArticle", "headline": "Another story", "author": [{"name": "Dee Ekk"}] * 5}
+    scripts = "".join(f'<script type="application/ld+json">{json.dumps(o)}</script>' for o in (plugin, full, other))
+    assert extract_article(page(head=scripts), URL).authors == ("Ann Lee", "Bo Chan", "Cy Diaz")
+
+
+def test_labelled_author_field_beats_the_publishers_name_as_author() -> None:
+    head = (
+        '<meta name="publisher" content="Example Broadcasting (www.example.com)">'
+        '<meta name="author" content="Example Broadcasting (www.example.com)">'
+    )
+    extra = (
+        "<ul class='smallList'><li><strong>Datum</strong> 28.04.2023</li>"
+        "<li><strong>Autorin/Autor</strong> Jane Doe</li></ul>"
+    )
+    assert extract_article(page(head=head, article_extra=extra), URL).authors == ("Jane Doe",)
+    # Without a person named anywhere, the publisher stays the author.
+    assert extract_article(page(head=head), URL).authors == ("Example Broadcasting",)
+
+
+def test_related_posts_box_inside_the_body_is_dropped() -> None:
+    # Class words that merely contain "related" ("ilrelated", "inlinerelated") name a related-links box too.
+    box = (
+        "<div class='penci-ilrelated-posts pcilrt-list'><div class='pcilrp-heading'><span>Most read</span></div>"
+        "<ul><li><a href='/a'>Dorffest</a> Das Dorf feiert doppelt: das Dorffest trifft Streetfood am Samstag</li>"
+        "<li><a href='/b'>Schloss</a> Noch nie dagewesene Einblicke in das Leben der Familie im Schloss</li></ul></div>"
+    )
+    html = page().replace(f"<p>{PARAS[1]}</p>", f"<p>{PARAS[1]}</p>{box}")
+    text = extract_article(html, URL).text
+    assert text.split("\n\n") == PARAS

@@ -67,7 +67,8 @@ _NEGATIVE = (
     "read-more", "readmore", "shopping", "signup", "subscribe", "cookie", "modal", "popup",
 )  # fmt: skip
 # Class/id words that mark boilerplate inside the chosen container. Matched as whole words after
-# splitting camelCase and separators, so "shareholder" or "metadata-free" class names survive.
+# splitting camelCase and separators, so "shareholder" or "metadata-free" class names survive;
+# only "related" counts inside a word too ("penci-ilrelated-posts", "inlinerelated").
 _BOILER_WORDS = frozenset(
     [
         "share",
@@ -234,7 +235,7 @@ def _is_boiler_raw(raw: str) -> bool:
         # Utility-CSS variants ("print:hidden", "desktop:mb-10") describe looks, not roles.
         raw = " ".join(token for token in raw.split() if ":" not in token)
     words = set(_WORD_SPLIT_RE.split(_CAMEL_RE.sub(r"\1 \2", raw).lower()))
-    return bool(words & _BOILER_WORDS)
+    return bool(words & _BOILER_WORDS) or any("related" in word for word in words)
 
 
 @lru_cache(maxsize=8192)

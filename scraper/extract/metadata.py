@@ -8,7 +8,10 @@ Order of trust, highest first; a field is taken from the first source that has i
 3. OpenGraph and `article:*` meta tags (og:title, article:published_time, article:author, ...);
 4. Dublin Core and other meta tags (DC.*, dcterms.*, parsely-*, sailthru.*, name=author, date, ...);
 5. microdata (`itemprop` headline / author / datePublished / articleSection);
-6. heuristics: `<h1>`, `<time datetime>`, byline elements ("By X | 02 October 2013"), `<title>`.
+6. heuristics: `<h1>`, `<time datetime>`, byline elements ("By X | 02 October 2013", a labelled
+   field such as "<strong>Autor</strong> Jane Doe"), `<title>`; for the date, last of all a date
+   closing the `<title>` ("Headline | Site | 28.04.2023"), then an element whose class names a
+   date ("meta_date").
 
 Exceptions, each because the higher source is known to be lossy or to serve another reader:
 - where og:title and the JSON-LD headline differ, the shorter one comes first (OpenGraph on a
@@ -26,8 +29,11 @@ Exceptions, each because the higher source is known to be lossy or to serve anot
   the `<h1>`;
 - a date without time or offset gives way to a lower source naming the same day with a time
   and offset;
-- authors that are only the publisher's own name ("STERN.de") are a fallback: a byline element
-  naming a person, or a bold paragraph of names atop the body, is preferred.
+- authors that are only the publisher's own name ("STERN.de", or what `<meta name="publisher">`
+  says) are a fallback: a byline element naming a person, or a bold paragraph of names atop the
+  body, is preferred;
+- JSON-LD authors come from the main object, or from another object with the same headline
+  that lists more of them, the main object's included.
 Dates are ISO 8601 with the offset when the page gives one, naive otherwise.
 """
 
@@ -76,6 +82,9 @@ _AUTHOR_CLASS_PARTS = (
     "post-author", "story-author", "byline", "autor", "authors", "author-",
 )  # fmt: skip
 _AUTHOR_CLASS_TAGS = frozenset({"address", "span", "a", "div"})
+_AUTHOR_LABEL_RE = re.compile(
+    r"^(?:autor(?:in)?(?:/autor(?:in)?)?|autoren|authors?|auteurs?|autore|autores|reporter|byline):?$", re.IGNORECASE
+)
 _BYLINE_TEXT_RE = re.compile(r"^(?:by|von|par|por|door|av|af|przez)\s+\w", re.IGNORECASE)
 
 
@@ -175,6 +184,23 @@ def _names(value: Any, depth: int = 0) -> list[str]:
         if isinstance(given, str) and isinstance(family, str):
             return [f"{given} {family}"]
     return []
+
+
+def _ld_authors(main: dict[str, Any], objects: list[dict[str, Any]]) -> list[str]:
+    """The JSON-LD authors of the article: the main object's, or a longer list that includes
+    them on another object with the same headline (an SEO plugin's graph often names only
+    the first author of a story whose NewsArticle lists all)."""
+    names = _names(main.get("author")) or _names(main.get("creator"))
+    headline = main.get("headline")
+    if not headline:
+        return names
+    for obj in objects:
+        if obj is main or obj.get("headline") != headline:
+            continue
+        more = _names(obj.get("author"))
+        if len(more) > len(names) and set(names) <= set(more):
+            names = more
+    return names
 
 
 def _image_url(value: Any, depth: int = 0) -> str | None:
@@ -289,7 +315,34 @@ def _byline_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
             text = node.text(deep=True, separator=" ").strip()
             if len(text) < 120 and _PLAIN_BYLINE_RE.match(text):
                 return [node]
+        # A labelled field ("<li><strong>Autorin/Autor</strong> Jane Doe</li>"): the label's parent.
+        for node in tree.css("strong, b, dt, th"):
+            if _AUTHOR_LABEL_RE.match(node.text(deep=True).strip()):
+                parent = node.parent
+                if parent is not None and len(parent.text(deep=True).strip()) < 120:
+                    return [parent]
     return named + out
+
+
+def _date_class_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
+    """The first few short elements whose class names a date ("meta_date", "entry-date")."""
+    out = []
+    for node in tree.css('[class*="date" i]'):
+        if len(node.text(deep=True)) <= 100:
+            out.append(node)
+            if len(out) == 4:
+                break
+    return out
+
+
+def _title_date(title: str) -> datetime | None:
+    """A date that is the last part of a page title ("Headline | DW | 28.04.2023")."""
+    parts = _TITLE_SPLIT_RE.split(title)
+    if len(parts) < 2:
+        return None
+    last = parts[-1].strip()
+    match = _DATE_ONLY_RE.fullmatch(last)
+    return parse_date(last) if match else None
 
 
 def _node_date(node: LexborNode) -> datetime | None:
@@ -359,6 +412,7 @@ class _PageScan:
     itemprops: dict[str, list[LexborNode]] = field(default_factory=dict)
 
 
+_DATE_ONLY_RE = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}-\d{2}-\d{2}")
 _DATE_META_NAMES = (
     "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created", "date", "pubdate",
     "publishdate", "publish-date", "publication_date", "parsely-pub-date", "sailthru.date", "datepublished",
@@ -597,14 +651,18 @@ def read_metadata(
     # Authors
     author_sources: list[list[str]] = [
         _all_texts(tree, rules.byline) if rules else [],
-        _names(ld.get("author")) or _names(ld.get("creator")),
+        _ld_authors(ld, jsonld),
         [v for v in meta.all("article:author", "og:article:author") if not v.startswith("http")],
         meta.all("author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author", "byl", "byline"),
         _texts(scan.itemprops.get("author", ())[:5]),
     ]
     # The publisher's own name in the author field ("STERN.de", "n-tv NACHRICHTEN") is a
     # fallback only: a person named by a lower source is the better answer.
-    publisher_keys = {k for k in (_org_key(site_name), _org_key(_str(publisher)), _org_key(host)) if k}
+    publisher_keys = {
+        k
+        for k in (_org_key(site_name), _org_key(_str(publisher)), _org_key(meta.first("publisher")), _org_key(host))
+        if k
+    }
     weak: tuple[str, ...] = ()
     for source in author_sources:
         names = clean_authors(source)
@@ -647,7 +705,21 @@ def read_metadata(
             yield value
         if not found:
             for node in (_byline_nodes(tree) if byline_nodes is None else byline_nodes)[:6]:
-                yield find_date_in_text(norm_space(node.text(deep=True, separator=" ")))
+                value = find_date_in_text(norm_space(node.text(deep=True, separator=" ")))
+                found = found or value is not None
+                yield value
+        if not found:
+            # Last resorts: a date that closes the page's <title> ("Headline | Site | 28.04.2023"),
+            # then the first element whose class names a date ("meta_date", "post-date").
+            value = _title_date(html_title) if html_title else None
+            found = value is not None
+            yield value
+        if not found:
+            for node in _date_class_nodes(tree):
+                value = _node_date(node) or find_date_in_text(norm_space(node.text(deep=True, separator=" ")))
+                yield value
+                if value is not None:
+                    break
 
     def published_candidates() -> Iterator[datetime | None]:
         if rules and rules.date:
