@@ -114,8 +114,11 @@ class Generator:
         for _ in range(40_000):
             words = self.rng.choices(vocabulary, cum_weights=cumulative, k=self.rng.randint(8, 22))
             self.sentences.append(" ".join(words).capitalize() + ".")
-        self.authors = [f"{first} {last}" for first in ("Amelia", "Tom", "Priya", "Kwame", "Helen", "Imran")
-                        for last in ("Shah", "Hale", "Brook", "Moss", "Okafor", "Reid", "Lowe")]
+        self.authors = [
+            f"{first} {last}"
+            for first in ("Amelia", "Tom", "Priya", "Kwame", "Helen", "Imran")
+            for last in ("Shah", "Hale", "Brook", "Moss", "Okafor", "Reid", "Lowe")
+        ]
         self.outlet_weights = [o[2] for o in OUTLETS]
         self.recent: list[tuple[int, str, str]] = []  # (id, text, hash) of recent originals, for copies
 
@@ -153,16 +156,31 @@ class Generator:
             title = rng.choice(self.sentences)[:90]
             url = f"https://{slug}.example/news/{day.year}/{i}"
             yield {
-                "id": i, "outlet": slug, "url": url, "canonical_url": url, "title": title,
-                "description": rng.choice(self.sentences), "published": published, "modified": published,
+                "id": i,
+                "outlet": slug,
+                "url": url,
+                "canonical_url": url,
+                "title": title,
+                "description": rng.choice(self.sentences),
+                "published": published,
+                "modified": published,
                 "authors": json.dumps(rng.sample(self.authors, rng.choice((1, 1, 1, 2)))),
                 "section": rng.choice(("News", "Finance", "Social care", "Housing", "Politics", "Opinion")),
-                "tags": json.dumps(rng.sample(TOPICS[:20], 2)), "language": "en", "text": text,
-                "word_count": text.count(" ") + 1, "access": access,
-                "paywall_declared": None if access == "free" else 1, "paywall_signals": "[]",
-                "content_hash": content_hash, "duplicate_of": duplicate_of,
-                "duplicate_rule": "exact" if duplicate_of else None, "similarity": 1.0 if duplicate_of else None,
-                "version": 1, "first_seen": published, "fetched_at": published, "last_checked": published,
+                "tags": json.dumps(rng.sample(TOPICS[:20], 2)),
+                "language": "en",
+                "text": text,
+                "word_count": text.count(" ") + 1,
+                "access": access,
+                "paywall_declared": None if access == "free" else 1,
+                "paywall_signals": "[]",
+                "content_hash": content_hash,
+                "duplicate_of": duplicate_of,
+                "duplicate_rule": "exact" if duplicate_of else None,
+                "similarity": 1.0 if duplicate_of else None,
+                "version": 1,
+                "first_seen": published,
+                "fetched_at": published,
+                "last_checked": published,
                 "run_id": 1,
             }
 
@@ -289,18 +307,28 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="articles to generate [1,000,000]")
     parser.add_argument("--quick", action="store_true", help="50,000 articles")
     parser.add_argument("--batch", type=int, default=5_000, help="articles per transaction [5,000]")
-    parser.add_argument("--baseline-rows", type=int, default=50_000,
-                        help="rows in the baseline archive without daily-counts triggers [50,000]")
-    parser.add_argument("--fts-alone-rows", type=int, default=20_000,
-                        help="texts FTS5 indexes on its own for the ceiling line [20,000]")
+    parser.add_argument(
+        "--baseline-rows",
+        type=int,
+        default=50_000,
+        help="rows in the baseline archive without daily-counts triggers [50,000]",
+    )
+    parser.add_argument(
+        "--fts-alone-rows", type=int, default=20_000, help="texts FTS5 indexes on its own for the ceiling line [20,000]"
+    )
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per query [7]")
-    parser.add_argument("--phrases", type=int, default=50,
-                        help="two-word phrases sampled from the archived texts for the median search [50]")
+    parser.add_argument(
+        "--phrases",
+        type=int,
+        default=50,
+        help="two-word phrases sampled from the archived texts for the median search [50]",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--path", type=Path, default=Path("/tmp/scraper-bench-archive.db"))
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--queries-only", action="store_true",
-                        help="only time the queries, on the archive already at --path (kept)")
+    parser.add_argument(
+        "--queries-only", action="store_true", help="only time the queries, on the archive already at --path (kept)"
+    )
     args = parser.parse_args()
     if args.queries_only:
         measure_queries(args.path, args.repeat, args.phrases, args.seed)
@@ -308,8 +336,11 @@ def main() -> None:
     rows = 50_000 if args.quick else args.rows
     baseline_rows = min(args.baseline_rows, rows)
 
-    print(f"archive benchmark: {rows:,} articles of ~{WORDS_PER_ARTICLE} words, batches of {args.batch:,}, "
-          f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"archive benchmark: {rows:,} articles of ~{WORDS_PER_ARTICLE} words, batches of {args.batch:,}, "
+        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs",
+        flush=True,
+    )
     baseline_path = args.path.with_name(args.path.stem + "-baseline.db")
     no_counts = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, quiet=True)
     no_fts = fill(baseline_path, baseline_rows, args.batch, args.seed, counts=False, fts=False, quiet=True)
@@ -321,28 +352,38 @@ def main() -> None:
     first = fill(args.path, baseline_rows, args.batch, args.seed, counts=True, quiet=True)
     full = first if rows == baseline_rows else fill(args.path, rows, args.batch, args.seed, counts=True)
     size = args.path.stat().st_size
-    print(f"insert: {rows / full.inserting:,.0f} articles/s inserting ({full.inserting:.1f} s; "
-          f"{rows / full.cpu:,.0f}/s per CPU second of this process); {rows / full.wall:,.0f}/s including "
-          f"generation ({full.wall:.1f} s; generating alone {rows / full.generating:,.0f}/s, not counted)")
+    print(
+        f"insert: {rows / full.inserting:,.0f} articles/s inserting ({full.inserting:.1f} s; "
+        f"{rows / full.cpu:,.0f}/s per CPU second of this process); {rows / full.wall:,.0f}/s including "
+        f"generation ({full.wall:.1f} s; generating alone {rows / full.generating:,.0f}/s, not counted)"
+    )
     if full.last_rows < rows:
-        print(f"  last {full.last_rows:,} rows, the archive nearly full: "
-              f"{full.last_rows / full.last_cpu:,.0f}/s per CPU second")
-    print(f"  first {baseline_rows:,} rows, per CPU second: {baseline_rows / first.cpu:,.0f}/s; "
-          f"{baseline_rows / defaults.cpu:,.0f}/s with FTS5's default settings instead of "
-          f"{FTS_SETTINGS} (ratio {defaults.cpu / first.cpu:.2f}); "
-          f"{baseline_rows / no_counts.cpu:,.0f}/s without the daily-counts triggers "
-          f"(ratio {no_counts.cpu / first.cpu:.2f}); {baseline_rows / per_row.cpu:,.0f}/s with one INSERT "
-          f"statement per article (executemany) instead of one per batch (ratio {per_row.cpu / first.cpu:.2f})")
-    print(f"  first {baseline_rows:,} rows without the FTS triggers either: {baseline_rows / no_fts.cpu:,.0f}/s per "
-          f"CPU second (full-text indexing takes {100 * (1 - no_fts.cpu / no_counts.cpu):.0f}% of the insert time)")
+        print(
+            f"  last {full.last_rows:,} rows, the archive nearly full: "
+            f"{full.last_rows / full.last_cpu:,.0f}/s per CPU second"
+        )
+    print(
+        f"  first {baseline_rows:,} rows, per CPU second: {baseline_rows / first.cpu:,.0f}/s; "
+        f"{baseline_rows / defaults.cpu:,.0f}/s with FTS5's default settings instead of "
+        f"{FTS_SETTINGS} (ratio {defaults.cpu / first.cpu:.2f}); "
+        f"{baseline_rows / no_counts.cpu:,.0f}/s without the daily-counts triggers "
+        f"(ratio {no_counts.cpu / first.cpu:.2f}); {baseline_rows / per_row.cpu:,.0f}/s with one INSERT "
+        f"statement per article (executemany) instead of one per batch (ratio {per_row.cpu / first.cpu:.2f})"
+    )
+    print(
+        f"  first {baseline_rows:,} rows without the FTS triggers either: {baseline_rows / no_fts.cpu:,.0f}/s per "
+        f"CPU second (full-text indexing takes {100 * (1 - no_fts.cpu / no_counts.cpu):.0f}% of the insert time)"
+    )
     alone_rows = min(rows, args.fts_alone_rows)
     alone_path = args.path.with_name(args.path.stem + "-fts-alone.db")
     porter = fts_alone(alone_path, alone_rows, args.batch, args.seed, "porter")
     plain = fts_alone(alone_path, alone_rows, args.batch, args.seed, "unicode61")
     ceiling = 1 / (porter / alone_rows + no_fts.cpu / baseline_rows)
-    print(f"  FTS5 alone, first {alone_rows:,} texts: {alone_rows / porter:,.0f}/s per CPU second with porter, "
-          f"{alone_rows / plain:,.0f}/s without stemming; with the row itself (first {baseline_rows:,} rows), "
-          f"at most {ceiling:,.0f}/s on one core")
+    print(
+        f"  FTS5 alone, first {alone_rows:,} texts: {alone_rows / porter:,.0f}/s per CPU second with porter, "
+        f"{alone_rows / plain:,.0f}/s without stemming; with the row itself (first {baseline_rows:,} rows), "
+        f"at most {ceiling:,.0f}/s on one core"
+    )
     print(f"size: {size / 1e9:.2f} GB, {size / rows / 1024:.1f} KiB per article")
     measure_queries(args.path, args.repeat, args.phrases, args.seed)
     if not args.keep:
@@ -368,18 +409,21 @@ def measure_phrases(db: sqlite3.Connection, phrases: list[str], repeat: int) -> 
     ranked, latest, box, hits = [], [], [], []
     for phrase in phrases:
         ranked.append(median_ms(lambda: db.execute(SEARCH.sql, {**blank, "q": phrase}).fetchall(), repeat)[0])  # noqa: B023
-        latest.append(median_ms(
-            lambda: db.execute(SEARCH_LATEST.sql, {**blank, "q": phrase}).fetchall(), repeat)[0])  # noqa: B023
+        latest.append(median_ms(lambda: db.execute(SEARCH_LATEST.sql, {**blank, "q": phrase}).fetchall(), repeat)[0])  # noqa: B023
         box.append(median_ms(lambda: db.execute(SEARCH_BOX_SQL, {"q": fts_query(phrase)}).fetchall(), repeat)[0])  # noqa: B023
         hits.append(db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [phrase]).fetchone()[0])
 
     def spread(times: list[float]) -> str:
         ordered = sorted(times)
-        return (f"{statistics.median(ordered):.1f} ms median, {ordered[int(0.9 * (len(ordered) - 1))]:.0f} ms "
-                f"90th percentile, {ordered[-1]:.0f} ms max")
+        return (
+            f"{statistics.median(ordered):.1f} ms median, {ordered[int(0.9 * (len(ordered) - 1))]:.0f} ms "
+            f"90th percentile, {ordered[-1]:.0f} ms max"
+        )
 
-    print(f"search for {len(phrases)} two-word phrases sampled from the archived texts ({min(hits):,} to "
-          f"{max(hits):,} matches, median {statistics.median(hits):,.0f}), each the median of {repeat} runs:")
+    print(
+        f"search for {len(phrases)} two-word phrases sampled from the archived texts ({min(hits):,} to "
+        f"{max(hits):,} matches, median {statistics.median(hits):,.0f}), each the median of {repeat} runs:"
+    )
     print(f"  ranked (search): {spread(ranked)}")
     print(f"  latest first (search_latest): {spread(latest)}")
     print(f"  the table's search box: {spread(box)}")
@@ -406,8 +450,10 @@ def measure_queries(path: Path, repeat: int, phrases: int, seed: int) -> None:
         box = functools.partial(db.execute, SEARCH_BOX_SQL, {"q": fts_query(phrase)})
         box_ms, _ = median_ms(lambda: box().fetchall(), repeat)  # noqa: B023
         hits = db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [phrase]).fetchone()[0]
-        print(f"search {label} {phrase}, {hits:,} matches: {ms:.1f} ms median ranked (search), "
-              f"{latest_ms:.1f} ms latest first (search_latest), {box_ms:.1f} ms the table's search box")
+        print(
+            f"search {label} {phrase}, {hits:,} matches: {ms:.1f} ms median ranked (search), "
+            f"{latest_ms:.1f} ms latest first (search_latest), {box_ms:.1f} ms the table's search box"
+        )
     weekly_ms, weekly = median_ms(
         lambda: db.execute(ARTICLES_PER_WEEK.sql, {"outlet": "", "since": ""}).fetchall(), repeat
     )
@@ -417,8 +463,10 @@ def measure_queries(path: Path, repeat: int, phrases: int, seed: int) -> None:
     )
     raw_ms, raw = median_ms(lambda: db.execute(raw_sql).fetchall(), max(1, repeat // 2))
     assert [tuple(r[:3]) for r in weekly] == [tuple(r) for r in raw], "article_days disagrees with articles"
-    print(f"articles per week per outlet: {weekly_ms:.1f} ms median from article_days ({len(weekly):,} rows); "
-          f"{raw_ms:.0f} ms computed from articles (ratio {raw_ms / weekly_ms:.1f}x)")
+    print(
+        f"articles per week per outlet: {weekly_ms:.1f} ms median from article_days ({len(weekly):,} rows); "
+        f"{raw_ms:.0f} ms computed from articles (ratio {raw_ms / weekly_ms:.1f}x)"
+    )
     facet_ms, _ = median_ms(
         lambda: db.execute("SELECT outlet, count(*) FROM articles GROUP BY outlet").fetchall(), repeat
     )

@@ -624,9 +624,7 @@ def evaluate(corpus: Sequence[CorpusArticle], *, threshold: float, min_words: in
         false_merges=len(wrong),
         boilerplate_false_merges=sum(1 for a, b in wrong if outlet[a] == outlet[b]),
         url_variants=len(variants),
-        url_variants_found=sum(
-            1 for a in variants if how.get(a.id) == "url" and story[root(a.id)] == a.story
-        ),
+        url_variants_found=sum(1 for a in variants if how.get(a.id) == "url" and story[root(a.id)] == a.story),
         exact_copies=len(copies),
         exact_copies_found=sum(1 for a in copies if how.get(a.id) == "hash" and story[root(a.id)] == a.story),
         seconds=seconds,
@@ -642,9 +640,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def similarity_spread(
-    corpus: Sequence[CorpusArticle], *, samples: int = 3000, seed: int = SEED
-) -> dict[str, float]:
+def similarity_spread(corpus: Sequence[CorpusArticle], *, samples: int = 3000, seed: int = SEED) -> dict[str, float]:
     """Exact shingle Jaccard of syndicated copies vs. their source, and of distinct stories
     from one outlet (which share its boilerplate): where a threshold can go."""
     rng = random.Random(seed)
@@ -697,9 +693,7 @@ def _fill_random(db: sqlite3.Connection, count: int, first_id: int) -> None:
     db.execute("COMMIT")
 
 
-def build_archive(
-    path: Path, size: int, stories: Sequence[CorpusArticle]
-) -> tuple[sqlite3.Connection, float]:
+def build_archive(path: Path, size: int, stories: Sequence[CorpusArticle]) -> tuple[sqlite3.Connection, float]:
     """An archive file holding `stories` (real sketches) plus random signatures up to `size`."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
@@ -721,9 +715,7 @@ def build_archive(
     return db, time.perf_counter() - started
 
 
-def time_lookups(
-    db: sqlite3.Connection, probes: Sequence[str], *, runs: int, threshold: float
-) -> tuple[float, int]:
+def time_lookups(db: sqlite3.Connection, probes: Sequence[str], *, runs: int, threshold: float) -> tuple[float, int]:
     """Median over runs of the median seconds for sketch + find of one probe; and matches found."""
     index = NearDuplicateIndex(db, threshold=threshold)
     medians = []

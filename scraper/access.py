@@ -42,9 +42,7 @@ def classify(article: Article, *, subscriber_session: bool) -> Access:
     declared = article.paywall_declared
     evidence = _paywall_evidence(article)
     if article.paywall_cut:
-        cut_by = next(
-            (s for s in article.paywall_signals if s.strength != "weak" and s.kind != "jsonld:hasPart"), None
-        )
+        cut_by = next((s for s in article.paywall_signals if s.strength != "weak" and s.kind != "jsonld:hasPart"), None)
         why = f" ({cut_by.kind}: {cut_by.detail})" if cut_by is not None else ""
         session = " although a subscriber session was used" if subscriber_session else ""
         return Access("teaser", declared, f"only the public teaser was served{session}{why}")

@@ -561,9 +561,7 @@ class Archive:
                 raise ArchiveError(f"{self.path}: articles has no column {', '.join(map(repr, unknown))}")
             names = ", ".join(f'"{column}"' for column in columns)
             with self.transaction():
-                self.db.execute(
-                    "CREATE TEMP TABLE IF NOT EXISTS articles_staging AS SELECT * FROM articles WHERE 0"
-                )
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS articles_staging AS SELECT * FROM articles WHERE 0")
                 self.db.conn.executemany(
                     f"INSERT INTO temp.articles_staging ({names}) VALUES ({', '.join('?' for _ in columns)})",
                     [tuple(row.get(column) for column in columns) for row in batch],

@@ -88,9 +88,7 @@ _ELAPSED_MS = "WARC-Scraper-Elapsed-Ms"
 _ADDED_HEADERS = "WARC-Scraper-Added-Headers"
 # Headers that describe the encoded transfer, which a decoded Page.body no longer has.
 _TRANSFER_HEADERS = ("content-encoding", "transfer-encoding")
-_SECRET_HEADERS = frozenset(
-    {"cookie", "cookie2", "set-cookie", "set-cookie2", "authorization", "proxy-authorization"}
-)
+_SECRET_HEADERS = frozenset({"cookie", "cookie2", "set-cookie", "set-cookie2", "authorization", "proxy-authorization"})
 # Sites carry credentials in headers of their own naming; a false positive only loses a harmless value.
 _SECRET_NAME_RE = re.compile(r"token|secret|passw|api[-_]?key|session|csrf|credential", re.IGNORECASE)
 _TOKEN_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -200,9 +198,7 @@ class WarcWriter:
         """The final name of the file being written, or None between files."""
         return self._name or None
 
-    def write(
-        self, page: Page, *, method: str = "GET", request_headers: Mapping[str, str] | None = None
-    ) -> WarcRef:
+    def write(self, page: Page, *, method: str = "GET", request_headers: Mapping[str, str] | None = None) -> WarcRef:
         """Append the page's response (or revisit) and request records; return where the response starts."""
         with self._lock:
             if self._closed:
@@ -270,24 +266,35 @@ class WarcWriter:
             if earlier_id:
                 warc_headers["WARC-Refers-To"] = earlier_id
             record = writer.create_revisit_record(
-                uri, digest, earlier_uri, earlier_date,
-                http_headers=http_headers, warc_headers_dict=warc_headers,
+                uri,
+                digest,
+                earlier_uri,
+                earlier_date,
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
             )
         else:
             warc_headers["WARC-Payload-Digest"] = digest  # computed once here instead of again by warcio
             record = writer.create_warc_record(
-                uri, "response", payload=io.BytesIO(page.body), length=len(page.body),
-                http_headers=http_headers, warc_headers_dict=warc_headers,
+                uri,
+                "response",
+                payload=io.BytesIO(page.body),
+                length=len(page.body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
             )
         record_id: str = record.rec_headers.get_header("WARC-Record-ID")
         if earlier is None and page.body:
             stored = StoredPayload(digest, uri, date, record_id, self._name, offset)
         writer.write_record(record)
         request = writer.create_warc_record(
-            uri, "request",
+            uri,
+            "request",
             http_headers=_request_headers(method, uri, request_headers),
             warc_headers_dict={
-                "WARC-Date": date, "WARC-Concurrent-To": record_id, "WARC-Warcinfo-ID": self._warcinfo_id,
+                "WARC-Date": date,
+                "WARC-Concurrent-To": record_id,
+                "WARC-Warcinfo-ID": self._warcinfo_id,
             },
         )
         writer.write_record(request)
@@ -841,7 +848,7 @@ def _stored_headers(stored: list[tuple[str, str]], warc: StatusAndHeaders) -> tu
         if lname in added:
             continue
         if lname.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
         headers.append((name, value))
     return tuple(headers)
 

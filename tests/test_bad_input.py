@@ -28,7 +28,7 @@ def page(jsonld: str, body: str = "<p>Councils set budgets.</p>") -> str:
         '{"@type": "NewsArticle", "datePublished": "yesterday", "author": 5}',
         '{"@type": "NewsArticle", "datePublished": "0000-00-00T00:00:00Z", "headline": {"b": 1}}',
         '{"@type": "NewsArticle", "datePublished": "99999-01-01", "author": {"name": {"x": []}}}',
-        '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
         json.dumps({"@type": "NewsArticle", "isAccessibleForFree": {"weird": True}, "wordCount": "many"}),
         json.dumps({"@graph": "not a list", "@type": None}),
     ],

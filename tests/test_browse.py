@@ -51,8 +51,7 @@ FILLER = (
 # puts it first.
 PRECEPT_TEXT = (
     "Borchester City Council will raise the adult social care precept by two per cent, the "
-    "cabinet agreed on Tuesday. The social care precept funds home care and residential places.\n\n"
-    + FILLER
+    "cabinet agreed on Tuesday. The social care precept funds home care and residential places.\n\n" + FILLER
 )
 NEAR_COPY = PRECEPT_TEXT.replace("on Tuesday", "on Tuesday evening")
 
@@ -89,29 +88,72 @@ def article(n: int, outlet: str, published: str | None, **values: Any) -> dict[s
 
 # id: the row; ids follow insertion order (1-based).
 ARTICLES = [
-    article(1, "mj", "2024-04-01T09:00:00+01:00", title="Borchester to raise adult social care precept",
-            text=PRECEPT_TEXT, authors=json.dumps(["Priya Shah", "Tom Hale"]),
-            tags=json.dumps(["social care", "council tax"]), section="Social care"),
-    article(2, "mj", "2024-04-03T10:00:00+01:00", title="Care homes warn of closures",
-            text="Care providers say the precept will not cover costs. Social workers are scarce. " + FILLER,
-            section="Social care", tags=json.dumps(["social care"])),
-    article(3, "mj", "2024-04-10T08:30:00+01:00", access="teaser", paywall_declared=1,
-            paywall_signals=json.dumps([{"kind": "jsonld:isAccessibleForFree", "detail": "false",
-                                         "strength": "declared"}]),
-            authors=json.dumps(["Tom Hale"])),
+    article(
+        1,
+        "mj",
+        "2024-04-01T09:00:00+01:00",
+        title="Borchester to raise adult social care precept",
+        text=PRECEPT_TEXT,
+        authors=json.dumps(["Priya Shah", "Tom Hale"]),
+        tags=json.dumps(["social care", "council tax"]),
+        section="Social care",
+    ),
+    article(
+        2,
+        "mj",
+        "2024-04-03T10:00:00+01:00",
+        title="Care homes warn of closures",
+        text="Care providers say the precept will not cover costs. Social workers are scarce. " + FILLER,
+        section="Social care",
+        tags=json.dumps(["social care"]),
+    ),
+    article(
+        3,
+        "mj",
+        "2024-04-10T08:30:00+01:00",
+        access="teaser",
+        paywall_declared=1,
+        paywall_signals=json.dumps([{"kind": "jsonld:isAccessibleForFree", "detail": "false", "strength": "declared"}]),
+        authors=json.dumps(["Tom Hale"]),
+    ),
     article(4, "mj", "2024-04-17T12:00:00+01:00", access="subscriber", paywall_declared=1),
     article(5, "mj", "2024-05-02T07:00:00+01:00", version=3, title="Mudfog leader resigns (updated)"),
     article(6, "lgc", "2024-04-02T11:00:00+01:00", authors=json.dumps(["Amelia Brook"]), section="Housing"),
-    article(7, "lgc", "2024-04-09T11:00:00+01:00", access="teaser", paywall_declared=1,
-            authors=json.dumps(["Amelia Brook"]), section="Housing"),
+    article(
+        7,
+        "lgc",
+        "2024-04-09T11:00:00+01:00",
+        access="teaser",
+        paywall_declared=1,
+        authors=json.dumps(["Amelia Brook"]),
+        section="Housing",
+    ),
     article(8, "lgc", "2024-04-23T11:00:00+01:00", access="teaser", paywall_declared=1, section="Housing"),
     article(9, "lgc", None, title="Undated explainer", section=None, tags="[]"),
     # Exact copy of 1 at another outlet, and a near copy.
-    article(10, "herald", "2024-04-02T06:00:00+01:00", title="Precept rise for adult social care",
-            text=PRECEPT_TEXT, content_hash="hash-1", duplicate_of=1, duplicate_rule="exact", similarity=1.0,
-            authors=json.dumps([])),
-    article(11, "herald", "2024-04-04T06:00:00+01:00", title="Council agrees care precept", text=NEAR_COPY,
-            duplicate_of=1, duplicate_rule="near", similarity=0.87, authors=json.dumps([])),
+    article(
+        10,
+        "herald",
+        "2024-04-02T06:00:00+01:00",
+        title="Precept rise for adult social care",
+        text=PRECEPT_TEXT,
+        content_hash="hash-1",
+        duplicate_of=1,
+        duplicate_rule="exact",
+        similarity=1.0,
+        authors=json.dumps([]),
+    ),
+    article(
+        11,
+        "herald",
+        "2024-04-04T06:00:00+01:00",
+        title="Council agrees care precept",
+        text=NEAR_COPY,
+        duplicate_of=1,
+        duplicate_rule="near",
+        similarity=0.87,
+        authors=json.dumps([]),
+    ),
     article(12, "herald", "2024-05-06T06:00:00+01:00", authors=json.dumps(["Tom Hale"]), section="Politics"),
 ]
 EXPECTED_ACCESS = {
@@ -129,24 +171,71 @@ def build_archive(path: Path) -> None:
     db = archive.db
     archive.upsert_outlets(OUTLETS)
     with archive.transaction():
-        db["runs"].insert_all([  # type: ignore[union-attr]
-            {"id": 1, "started_at": "2024-05-20T06:00:00+00:00", "finished_at": "2024-05-20T06:04:10+00:00",
-             "status": "ok", "pid": 100, "outlets": json.dumps(["mj", "lgc", "herald"]), "duration_s": 250.0,
-             "message": None, "discovered": 40, "fetched": 12, "new": 12, "updated": 0, "unchanged": 0,
-             "duplicates": 2, "teasers": 3, "errors": 0},
-            {"id": 2, "started_at": "2024-05-21T06:00:00+00:00", "finished_at": "2024-05-21T06:01:30+00:00",
-             "status": "partial", "pid": 101, "outlets": json.dumps(["mj", "lgc", "herald"]),
-             "duration_s": 90.0, "message": None, "discovered": 41, "fetched": 3, "new": 0, "updated": 1,
-             "unchanged": 2, "duplicates": 0, "teasers": 0, "errors": 3},
-        ])
-        db["run_outlets"].insert_all([  # type: ignore[union-attr]
-            {"run_id": run, "outlet": outlet, "status": status, "discovered": 10, "fetched": 1, "new": 0,
-             "updated": 0, "unchanged": 0, "duplicates": 0, "teasers": 0, "errors": errors}
-            for run, outlet, status, errors in (
-                (1, "mj", "ok", 0), (1, "lgc", "ok", 0), (1, "herald", "ok", 0),
-                (2, "mj", "ok", 0), (2, "lgc", "ok", 0), (2, "herald", "failed", 3),
-            )
-        ])
+        db["runs"].insert_all(
+            [  # type: ignore[union-attr]
+                {
+                    "id": 1,
+                    "started_at": "2024-05-20T06:00:00+00:00",
+                    "finished_at": "2024-05-20T06:04:10+00:00",
+                    "status": "ok",
+                    "pid": 100,
+                    "outlets": json.dumps(["mj", "lgc", "herald"]),
+                    "duration_s": 250.0,
+                    "message": None,
+                    "discovered": 40,
+                    "fetched": 12,
+                    "new": 12,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "duplicates": 2,
+                    "teasers": 3,
+                    "errors": 0,
+                },
+                {
+                    "id": 2,
+                    "started_at": "2024-05-21T06:00:00+00:00",
+                    "finished_at": "2024-05-21T06:01:30+00:00",
+                    "status": "partial",
+                    "pid": 101,
+                    "outlets": json.dumps(["mj", "lgc", "herald"]),
+                    "duration_s": 90.0,
+                    "message": None,
+                    "discovered": 41,
+                    "fetched": 3,
+                    "new": 0,
+                    "updated": 1,
+                    "unchanged": 2,
+                    "duplicates": 0,
+                    "teasers": 0,
+                    "errors": 3,
+                },
+            ]
+        )
+        db["run_outlets"].insert_all(
+            [  # type: ignore[union-attr]
+                {
+                    "run_id": run,
+                    "outlet": outlet,
+                    "status": status,
+                    "discovered": 10,
+                    "fetched": 1,
+                    "new": 0,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "duplicates": 0,
+                    "teasers": 0,
+                    "errors": errors,
+                }
+                for run, outlet, status, errors in (
+                    (1, "mj", "ok", 0),
+                    (1, "lgc", "ok", 0),
+                    (1, "herald", "ok", 0),
+                    (2, "mj", "ok", 0),
+                    (2, "lgc", "ok", 0),
+                    (2, "herald", "failed", 3),
+                )
+            ]
+        )
         for stage, kind, url, message in (
             ("fetch", "BadStatus", "https://herald.example/news/a", "HTTP 503 Service Unavailable"),
             ("fetch", "BadStatus", "https://herald.example/news/b", "HTTP 503 Service Unavailable"),
@@ -163,12 +252,19 @@ def build_archive(path: Path) -> None:
         for row in ARTICLES[6:]:
             archive.insert_article(row)
         for version, title, access in ((1, "Mudfog leader to resign", "teaser"), (2, "Mudfog leader resigns", "free")):
-            db["versions"].insert({  # type: ignore[union-attr]
-                "article_id": VERSIONED_ID, "version": version, "title": title, "text": f"Version {version}. {FILLER}",
-                "access": access, "content_hash": f"v{version}", "fetched_at": f"2024-05-0{version + 2}T06:00:00+00:00",
-                "replaced_at": f"2024-05-0{version + 3}T06:00:00+00:00",
-                "changed": json.dumps(["text", "title"] if version == 2 else ["text", "access"]),
-            })
+            db["versions"].insert(
+                {  # type: ignore[union-attr]
+                    "article_id": VERSIONED_ID,
+                    "version": version,
+                    "title": title,
+                    "text": f"Version {version}. {FILLER}",
+                    "access": access,
+                    "content_hash": f"v{version}",
+                    "fetched_at": f"2024-05-0{version + 2}T06:00:00+00:00",
+                    "replaced_at": f"2024-05-0{version + 3}T06:00:00+00:00",
+                    "changed": json.dumps(["text", "title"] if version == 2 else ["text", "access"]),
+                }
+            )
         archive.add_alias("https://mj.example/news/story-5?from=rss", VERSIONED_ID)
     archive.close()
 
@@ -201,7 +297,9 @@ def datasette(archive_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "scraper.browse", "serve", "--database", str(archive_path), "--port", "0"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
     try:
         deadline = time.monotonic() + 30
@@ -361,7 +459,12 @@ def test_every_stored_query_runs_with_its_parameters_empty(datasette: Server) ->
 def test_latest_per_outlet(datasette: Server) -> None:
     rows = datasette.query("latest_per_outlet", per_outlet="2")
     assert [(row["outlet"], row["id"]) for row in rows] == [
-        ("herald", 12), ("herald", 11), ("lgc", 8), ("lgc", 7), ("mj", 5), ("mj", 4),
+        ("herald", 12),
+        ("herald", 11),
+        ("lgc", 8),
+        ("lgc", 7),
+        ("mj", 5),
+        ("mj", 4),
     ]
 
 
@@ -401,7 +504,9 @@ def test_duplicate_clusters(datasette: Server) -> None:
 def test_version_history_by_id_or_url(datasette: Server) -> None:
     rows = datasette.query("version_history", article=str(VERSIONED_ID))
     assert [(r["version"], r["state"], r["access"]) for r in rows] == [
-        (1, "archived", "teaser"), (2, "archived", "free"), (3, "current", "free"),
+        (1, "archived", "teaser"),
+        (2, "archived", "free"),
+        (3, "current", "free"),
     ]
     assert json.loads(rows[0]["changed"]) == ["text", "access"]
     by_alias = datasette.query("version_history", article="https://mj.example/news/story-5?from=rss")
@@ -440,8 +545,7 @@ def test_facets_default_sort_and_labels(datasette: Server) -> None:
 
 def test_internal_tables_hidden_and_documented(datasette: Server) -> None:
     tables = {t["name"]: t for t in datasette.get("/archive.json")["tables"]}
-    for name in ("frontier", "http_cache", "aliases", "outlet_state", "requests", "articles_fts",
-                 "articles_fts_data"):
+    for name in ("frontier", "http_cache", "aliases", "outlet_state", "requests", "articles_fts", "articles_fts_data"):
         assert tables[name]["hidden"], name
     for name in ("articles", "outlets", "versions", "runs", "run_outlets", "errors", COUNTS_TABLE):
         assert not tables[name]["hidden"], name
@@ -459,8 +563,10 @@ def test_the_server_opens_the_archive_read_only(datasette: Server, archive_path:
     writer = sqlite3.connect(archive_path)
     try:
         writer.execute("PRAGMA busy_timeout = 5000")
-        writer.execute("INSERT INTO errors (run_id, outlet, url, stage, type, message, at) "
-                       "VALUES (2, 'mj', 'https://mj.example/x', 'fetch', 'FetchTimeout', 'late', '2024-05-21')")
+        writer.execute(
+            "INSERT INTO errors (run_id, outlet, url, stage, type, message, at) "
+            "VALUES (2, 'mj', 'https://mj.example/x', 'fetch', 'FetchTimeout', 'late', '2024-05-21')"
+        )
         writer.commit()
         assert len(datasette.query("run_errors", run="2")) == 4
     finally:
@@ -614,8 +720,15 @@ def test_in_a_browser_table_search_and_charts(datasette: Server) -> None:
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -185,9 +185,7 @@ def test_feed_entity_bomb_is_refused() -> None:
         parse_feed(bomb, f"{BASE}/feed")
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b"<html><p>hello</p></html>", b"{}", b"/etc/passwd", b"http://127.0.0.1:9/"]
-)
+@pytest.mark.parametrize("data", [b"", b"<html><p>hello</p></html>", b"{}", b"/etc/passwd", b"http://127.0.0.1:9/"])
 def test_non_feeds_raise_parse_error(data: bytes) -> None:
     # b"/etc/passwd" and a URL: feedparser would open them if handed bytes; we hand it a stream.
     with pytest.raises(ParseError):
@@ -314,11 +312,36 @@ def test_classify_page_from_markup(html: str, kind: str | None) -> None:
 
 _XMLISH = st.lists(
     st.sampled_from(
-        [b"<", b">", b"</", b"/>", b"urlset", b"sitemapindex", b"url", b"loc", b"lastmod", b"rss", b"feed",
-         b"item", b"link", b"entry", b"<!DOCTYPE x [", b"<!ENTITY a 'b'>", b"]>", b"&a;",
-         b"<?xml version='1.0'?>",
-         b"http://", b"\x1f\x8b", b"\x00", b"\xff", b" ", b"=", b'"', b"news:news",
-         b"xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'"]
+        [
+            b"<",
+            b">",
+            b"</",
+            b"/>",
+            b"urlset",
+            b"sitemapindex",
+            b"url",
+            b"loc",
+            b"lastmod",
+            b"rss",
+            b"feed",
+            b"item",
+            b"link",
+            b"entry",
+            b"<!DOCTYPE x [",
+            b"<!ENTITY a 'b'>",
+            b"]>",
+            b"&a;",
+            b"<?xml version='1.0'?>",
+            b"http://",
+            b"\x1f\x8b",
+            b"\x00",
+            b"\xff",
+            b" ",
+            b"=",
+            b'"',
+            b"news:news",
+            b"xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'",
+        ]
     ),
     max_size=40,
 ).map(b"".join)

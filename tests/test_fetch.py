@@ -42,8 +42,13 @@ def settings(**overrides: Any) -> FetchSettings:
     return FetchSettings(**base)
 
 
-def run(make: Callable[[Fetcher], Awaitable[T]], fetch_settings: FetchSettings | None = None,
-        records: list[RequestRecord] | None = None, *, hosts: tuple[tuple[str, float, int], ...] = ()) -> T:
+def run(
+    make: Callable[[Fetcher], Awaitable[T]],
+    fetch_settings: FetchSettings | None = None,
+    records: list[RequestRecord] | None = None,
+    *,
+    hosts: tuple[tuple[str, float, int], ...] = (),
+) -> T:
     """Open a Fetcher, configure hosts (url, delay, concurrency), run `make(fetcher)`."""
 
     async def main() -> T:
@@ -332,7 +337,6 @@ def test_failing_host_is_backed_off_without_blocking_another_host() -> None:
     assert good_starts[-1] - good_starts[0] < 5 * 0.05 + 0.15
 
 
-
 def test_one_broken_url_retried_does_not_back_off_a_working_host() -> None:
     # Two dead pages, each tried four times (retries=3): eight failed requests, but two URLs,
     # fewer than host_failures=3, so the pages after them are still fetched.
@@ -354,6 +358,7 @@ def test_one_broken_url_retried_does_not_back_off_a_working_host() -> None:
         outcomes = run(scenario, settings(retries=3, host_failures=3), hosts=fast(server))
     assert outcomes == ["bad-status 500", "bad-status 503", "200"]
     assert [p for p in server.paths() if p != "/robots.txt"] == ["/dead1"] * 4 + ["/dead2"] * 4 + ["/live"]
+
 
 def _reset_once(state: dict[str, int]) -> Callable[[Hit, BaseHTTPRequestHandler], Reply | None]:
     def route(hit: Hit, handler: BaseHTTPRequestHandler) -> Reply | None:
@@ -418,8 +423,11 @@ def test_trickling_body_hits_the_whole_answer_deadline() -> None:
         server.route("/a", trickle)
         began = time.monotonic()
         with pytest.raises(FetchError, match="timed out"):
-            run(lambda f: f.get(server.url + "/a"),
-                settings(retries=0, connect_timeout=0.1, read_timeout=0.2), hosts=fast(server))
+            run(
+                lambda f: f.get(server.url + "/a"),
+                settings(retries=0, connect_timeout=0.1, read_timeout=0.2),
+                hosts=fast(server),
+            )
         assert time.monotonic() - began < 2.0  # deadline 0.1 + 3 * 0.2 s, not the 5 s of trickle
 
 
@@ -462,8 +470,7 @@ def test_huge_page_is_cut_at_max_bytes() -> None:
     with LocalServer() as server:
         server.route("/big", Reply(200, b"<p>" + b"a" * 3_000_000 + b"</p>", HTML))
         records: list[RequestRecord] = []
-        page = run(lambda f: f.get(server.url + "/big"), settings(max_bytes=100_000), records,
-                   hosts=fast(server))
+        page = run(lambda f: f.get(server.url + "/big"), settings(max_bytes=100_000), records, hosts=fast(server))
     assert page.truncated and len(page.body) == 100_000
     assert records[-1].bytes == 100_000
 
@@ -529,8 +536,11 @@ def test_non_html_is_skipped_unless_asked_for() -> None:
         # cp1252 curly quotes, pound and e-acute, declared in the header
         (b"<p>\x93Caf\xe9\x94 \xa3 \x80</p>", "text/html; charset=windows-1252", "<p>“Café” £ €</p>"),
         # ISO-8859-1 declared in a meta http-equiv: read as cp1252, as browsers do
-        (b'<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">\x93Caf\xe9\x94 \xa3',
-         "text/html", '<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">“Café” £'),
+        (
+            b'<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">\x93Caf\xe9\x94 \xa3',
+            "text/html",
+            '<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">“Café” £',
+        ),
         # nothing declared, not utf-8: cp1252
         (b"<p>\x91na\xefve\x92</p>", "text/html", "<p>‘naïve’</p>"),
         # nothing declared, valid utf-8

@@ -15,9 +15,7 @@ from scraper.fetch import Fetcher
 from scraper.models import Page
 from scraper.sample_outlet import FAULTS, SampleServer, Site, build_site
 
-FETCH = FetchSettings(
-    retries=2, backoff=0.0, connect_timeout=1.0, read_timeout=0.5, max_bytes=300_000, host_failures=5
-)
+FETCH = FetchSettings(retries=2, backoff=0.0, connect_timeout=1.0, read_timeout=0.5, max_bytes=300_000, host_failures=5)
 
 
 def fetch(server: SampleServer, path: str, settings: FetchSettings = FETCH, **kwargs: Any) -> Page:

@@ -123,10 +123,7 @@ def test_same_seed_serves_the_same_pages() -> None:
         with SampleServer(site) as srv, httpx.Client(base_url=srv.base) as http:
             encoded = quote(srv.base, safe="")  # share links carry the URL percent-encoded
             bodies.append(
-                [
-                    http.get(path).text.replace(srv.base, "BASE").replace(encoded, "BASE")
-                    for path in paths_for_site
-                ]
+                [http.get(path).text.replace(srv.base, "BASE").replace(encoded, "BASE") for path in paths_for_site]
             )
     assert bodies[0] == bodies[1]
 
@@ -184,10 +181,7 @@ def test_article_page_shape(site: Site, client: httpx.Client) -> None:
     assert [li.text() for li in body.css("ul li")] == list(article.list_items)
     assert [p.text() for p in body.css("p")] == list(article.paragraphs)
     canonical = tree.css_first('link[rel="canonical"]')
-    assert (
-        canonical is not None
-        and canonical.attributes["href"] == str(client.base_url).rstrip("/") + article.path
-    )
+    assert canonical is not None and canonical.attributes["href"] == str(client.base_url).rstrip("/") + article.path
     og = {n.attributes["property"]: n.attributes["content"] for n in tree.css("meta[property]")}
     assert og["og:title"] == article.title and og["article:published_time"] == article.published_iso
     data = json_ld_article(html)
@@ -341,9 +335,7 @@ def test_robots_txt(site: Site, client: httpx.Client) -> None:
     private = site.private_article
     assert private is not None
     assert not robots.can_fetch(base + private.path, "scraper")
-    assert not robots.can_fetch(base + "/admin/", "scraper") and not robots.can_fetch(
-        base + "/search?q=x", "scraper"
-    )
+    assert not robots.can_fetch(base + "/admin/", "scraper") and not robots.can_fetch(base + "/search?q=x", "scraper")
     assert all(robots.can_fetch(base + a.path, "scraper") for a in site.articles if a is not private)
     assert list(robots.sitemaps) == [base + "/sitemap.xml", base + "/sitemap-news.xml"]
     assert robots.crawl_delay("scraper") is None
@@ -369,9 +361,7 @@ def test_sitemaps(site: Site, client: httpx.Client) -> None:
     assert len(entries) == site.options.news_sitemap_size
     newest = site.articles[0]
     assert entries[0].findtext(f"{SM}loc") == base + newest.path
-    assert entries[0].findtext(f"{NEWS}news/{NEWS}publication_date") == newest.published.isoformat(
-        timespec="seconds"
-    )
+    assert entries[0].findtext(f"{NEWS}news/{NEWS}publication_date") == newest.published.isoformat(timespec="seconds")
 
 
 def test_feeds(site: Site, client: httpx.Client) -> None:
@@ -435,10 +425,7 @@ def test_publish_update_delete_change_what_is_served() -> None:
         assert target.text != old_text and target.title != old_title and target.version == 2
         updated = http.get(target.path, headers={"If-None-Match": page.headers["etag"]})
         assert updated.status_code == 200 and target.title in updated.text
-        assert (
-            http.get(target.path, headers={"If-Modified-Since": page.headers["last-modified"]}).status_code
-            == 200
-        )
+        assert http.get(target.path, headers={"If-Modified-Since": page.headers["last-modified"]}).status_code == 200
         assert parsedate_to_datetime(updated.headers["last-modified"]) > parsedate_to_datetime(
             page.headers["last-modified"]
         )
@@ -561,10 +548,7 @@ def test_huge_endless_and_gzip_bomb_are_streamed(faulty: SampleServer) -> None:
             received = sum(len(chunk) for chunk in response.iter_bytes())
         assert received == 3_000_000
         with http.stream("GET", "/faults/endless") as response:
-            assert (
-                response.headers["transfer-encoding"] == "chunked"
-                and "content-length" not in response.headers
-            )
+            assert response.headers["transfer-encoding"] == "chunked" and "content-length" not in response.headers
             received = 0
             for chunk in response.iter_raw():
                 received += len(chunk)

@@ -56,9 +56,19 @@ def make_page(
     etag = next((v for k, v in headers if k.lower() == "etag"), None)
     last_modified = next((v for k, v in headers if k.lower() == "last-modified"), None)
     return Page(
-        requested_url=requested_url or url, final_url=url, status=status, headers=headers, body=body,
-        text=text, encoding=encoding, fetched_at=fetched_at, elapsed_ms=42.5, etag=etag,
-        last_modified=last_modified, not_modified=status == 304, truncated=truncated,
+        requested_url=requested_url or url,
+        final_url=url,
+        status=status,
+        headers=headers,
+        body=body,
+        text=text,
+        encoding=encoding,
+        fetched_at=fetched_at,
+        elapsed_ms=42.5,
+        etag=etag,
+        last_modified=last_modified,
+        not_modified=status == 304,
+        truncated=truncated,
     )
 
 
@@ -89,9 +99,14 @@ def warc_files(directory: Path) -> list[Path]:
 def test_pages_round_trip_with_body_headers_status_and_charset(tmp_path: Path) -> None:
     pages = [
         make_page(
-            "https://news.example/utf8", "<html><body><p>Zoë – naïve €</p></body></html>".encode(),
-            headers=(("Content-Type", "text/html; charset=utf-8"), ("ETag", '"v1"'),
-                     ("Last-Modified", "Wed, 01 May 2024 09:00:00 GMT"), ("X-Note", "café ∑")),
+            "https://news.example/utf8",
+            "<html><body><p>Zoë – naïve €</p></body></html>".encode(),
+            headers=(
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("ETag", '"v1"'),
+                ("Last-Modified", "Wed, 01 May 2024 09:00:00 GMT"),
+                ("X-Note", "café ∑"),
+            ),
         ),
         # The charset is only in the header: windows-1252 bytes that are invalid UTF-8.
         make_page(
@@ -123,8 +138,12 @@ def test_the_stored_http_block_matches_the_decoded_body(tmp_path: Path) -> None:
     # A Page whose headers still describe the compressed transfer: the stored block must not.
     body = b"<html><body>" + b"decoded text " * 100 + b"</body></html>"
     page = make_page(
-        headers=(("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("Content-Length", "97"),
-                 ("Transfer-Encoding", "chunked")),
+        headers=(
+            ("Content-Type", "text/html"),
+            ("Content-Encoding", "gzip"),
+            ("Content-Length", "97"),
+            ("Transfer-Encoding", "chunked"),
+        ),
         body=body,
     )
     with WarcWriter(tmp_path) as writer:
@@ -161,7 +180,9 @@ def test_identical_payload_in_one_writer_becomes_a_revisit(tmp_path: Path) -> No
     body = b"<html><body><p>Same story</p></body></html>"
     first = make_page("https://news.example/story", body, fetched_at="2024-05-01T10:00:00.000+00:00")
     again = make_page(
-        "https://news.example/story?utm=x", body, fetched_at="2024-05-02T11:00:00.500+00:00",
+        "https://news.example/story?utm=x",
+        body,
+        fetched_at="2024-05-02T11:00:00.500+00:00",
         headers=(("Content-Type", "text/html; charset=utf-8"), ("Date", "Thu, 02 May 2024 11:00:00 GMT")),
     )
     with WarcWriter(tmp_path) as writer:
@@ -169,8 +190,9 @@ def test_identical_payload_in_one_writer_becomes_a_revisit(tmp_path: Path) -> No
         ref2 = writer.write(again)
         written = writer.digests_written
     assert written == (
-        StoredPayload(payload_digest(body), first.final_url, "2024-05-01T10:00:00Z", ref1.record_id,
-                      ref1.file, ref1.offset),
+        StoredPayload(
+            payload_digest(body), first.final_url, "2024-05-01T10:00:00Z", ref1.record_id, ref1.file, ref1.offset
+        ),
     )
     [warc] = warc_files(tmp_path)
     revisit = next(r for r in records(warc) if r[0] == ref2.offset)
@@ -316,6 +338,7 @@ def test_concurrent_writes_from_threads_stay_well_formed(tmp_path: Path) -> None
     refs: list[WarcRef] = []
     lock = threading.Lock()
     with WarcWriter(tmp_path, max_bytes=50_000) as writer:
+
         def work(n: int) -> None:
             for i in range(15):
                 page = make_page(f"https://news.example/{n}/{i}", f"<html>{n}-{i}</html>".encode())
@@ -347,8 +370,10 @@ def test_cookies_and_credentials_never_reach_the_file(tmp_path: Path) -> None:
         headers=(("Content-Type", "text/html"), ("Set-Cookie", "session=s3cr3t-set; HttpOnly")),
     )
     request_headers = {
-        "User-Agent": "scraper/0.1", "Cookie": "session=s3cr3t-cookie",
-        "Authorization": "Bearer s3cr3t-bearer", "Proxy-Authorization": "Basic s3cr3t-proxy",
+        "User-Agent": "scraper/0.1",
+        "Cookie": "session=s3cr3t-cookie",
+        "Authorization": "Bearer s3cr3t-bearer",
+        "Proxy-Authorization": "Basic s3cr3t-proxy",
         "X-Api-Key": "s3cr3t-key",
     }
     with WarcWriter(tmp_path) as writer:
@@ -391,7 +416,9 @@ _KILLED_WRITER = textwrap.dedent(
 def test_a_writer_killed_mid_record_loses_only_that_record(tmp_path: Path) -> None:
     warc_dir = tmp_path / "warc"
     child = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_WRITER, str(warc_dir)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", _KILLED_WRITER, str(warc_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
         cwd=Path(__file__).resolve().parents[1],
     )
     assert child.stdout is not None
@@ -424,10 +451,7 @@ def test_a_writer_killed_mid_record_loses_only_that_record(tmp_path: Path) -> No
 
 def test_recovery_cuts_a_torn_tail_and_leaves_live_writers_alone(tmp_path: Path) -> None:
     with WarcWriter(tmp_path) as writer:
-        refs = [
-            writer.write(make_page(f"https://news.example/{i}", b"<html>%d</html>" % i))
-            for i in range(4)
-        ]
+        refs = [writer.write(make_page(f"https://news.example/{i}", b"<html>%d</html>" % i)) for i in range(4)]
     [closed] = warc_files(tmp_path)
     data = closed.read_bytes()
     closed.unlink()
@@ -500,9 +524,7 @@ def test_read_page_errors_are_archive_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("compressed", [True, False])
-def test_iter_pages_reads_a_truncated_file_up_to_its_last_complete_record(
-    tmp_path: Path, compressed: bool
-) -> None:
+def test_iter_pages_reads_a_truncated_file_up_to_its_last_complete_record(tmp_path: Path, compressed: bool) -> None:
     with WarcWriter(tmp_path / "w") as writer:
         refs = [
             writer.write(make_page(f"https://news.example/{i}", f"<html>{i} {'z' * 3000}</html>".encode()))
@@ -549,10 +571,12 @@ def _valid_warc() -> bytes:
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=False)
         for i in range(3):
-            raw = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>%d</html>" % i)
-            writer.write_record(writer.create_warc_record(
-                f"https://news.example/{i}", "response", payload=io.BytesIO(raw), length=len(raw)
-            ))
+            raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>%d</html>" % i
+            writer.write_record(
+                writer.create_warc_record(
+                    f"https://news.example/{i}", "response", payload=io.BytesIO(raw), length=len(raw)
+                )
+            )
         _VALID = buffer.getvalue()
     return _VALID
 
@@ -597,9 +621,11 @@ def _foreign_warc(
             record = writer.create_warc_record(uri, "response", payload=io.BytesIO(raw), length=len(raw))
             writer.write_record(record)
         for uri, content_type, block in resources:
-            writer.write_record(writer.create_warc_record(
-                uri, "resource", payload=io.BytesIO(block), length=len(block), warc_content_type=content_type
-            ))
+            writer.write_record(
+                writer.create_warc_record(
+                    uri, "resource", payload=io.BytesIO(block), length=len(block), warc_content_type=content_type
+                )
+            )
 
 
 def test_iter_pages_reads_other_crawlers_records(tmp_path: Path) -> None:
@@ -607,11 +633,13 @@ def test_iter_pages_reads_other_crawlers_records(tmp_path: Path) -> None:
     gzipped = gzip.compress(article)
     responses = [
         # a browser-style capture: gzip content coding inside chunked transfer coding, kept raw
-        ("https://news.example/chunked", b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-         b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + _chunked(gzipped)),
+        (
+            "https://news.example/chunked",
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + _chunked(gzipped),
+        ),
         ("https://news.example/logo.png", b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG...."),
-        ("https://news.example/missing",
-         b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<html>404</html>"),
+        ("https://news.example/missing", b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<html>404</html>"),
         ("https://news.example/no-type", b"HTTP/1.0 200 OK\r\n\r\n<!DOCTYPE html><html><p>hi</p></html>"),
         ("dns:news.example", b"1.2.3.4"),
         ("https://news.example/bad-status", b"HTTP/1.1 abc\r\nContent-Type: text/html\r\n\r\n<html></html>"),

@@ -43,14 +43,21 @@ ACCESS_LABELS = ("free", "teaser", "subscriber")
 # module to register the commands (importing it back would be a cycle).
 def config_option(func: F) -> F:
     return click.option(
-        "--config", "-c", "config_path", type=click.Path(dir_okay=False), envvar=CONFIG_ENV_VAR,
+        "--config",
+        "-c",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        envvar=CONFIG_ENV_VAR,
         help=f"Config file [default: ./config.toml, or ${CONFIG_ENV_VAR}].",
     )(func)
 
 
 def database_option(func: F) -> F:
     return click.option(
-        "--database", "-d", type=click.Path(dir_okay=False), metavar="PATH",
+        "--database",
+        "-d",
+        type=click.Path(dir_okay=False),
+        metavar="PATH",
         help="Archive file to use instead of the config's [archive].database.",
     )(func)
 
@@ -83,9 +90,18 @@ def read_only(path: Path) -> Iterator[sqlite_utils.Database]:
 def datasette_args(database: Path, metadata_file: Path, *, host: str, port: int) -> list[str]:
     """The `datasette serve` arguments for an archive; the same line works by hand."""
     args = [
-        "serve", str(database), "--metadata", str(metadata_file),
-        "--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR),
-        "--host", host, "--port", str(port),
+        "serve",
+        str(database),
+        "--metadata",
+        str(metadata_file),
+        "--plugins-dir",
+        str(PLUGINS_DIR),
+        "--template-dir",
+        str(TEMPLATES_DIR),
+        "--host",
+        host,
+        "--port",
+        str(port),
     ]
     for name, value in DATASETTE_SETTINGS.items():
         args += ["--setting", name, value]
@@ -115,9 +131,7 @@ def _ensure_prepared(path: Path) -> None:
         finally:
             db.close()
     except sqlite3.OperationalError as exc:
-        click.echo(
-            f"Warning: {path}: cannot add the {COUNTS_TABLE} table ({exc}); charts will be empty.", err=True
-        )
+        click.echo(f"Warning: {path}: cannot add the {COUNTS_TABLE} table ({exc}); charts will be empty.", err=True)
 
 
 @click.command()
@@ -125,7 +139,11 @@ def _ensure_prepared(path: Path) -> None:
 @database_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", "-p", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+    "--port",
+    "-p",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
     help="Port to listen on (0: any free port).",
 )
 def serve(config_path: str | None, database: str | None, host: str, port: int) -> None:
@@ -169,24 +187,36 @@ def _iso_time(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @config_option
 @database_option
 @click.option(
-    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default="jsonl",
+    show_default=True,
     help="jsonl: one JSON object per line, authors/tags as arrays; csv: a header row, arrays as JSON text.",
 )
+@click.option("--outlet", "-o", "outlets", multiple=True, metavar="SLUG", help="Only this outlet (repeatable).")
 @click.option(
-    "--outlet", "-o", "outlets", multiple=True, metavar="SLUG", help="Only this outlet (repeatable)."
-)
-@click.option(
-    "--since", callback=_iso_time, metavar="DATE",
+    "--since",
+    callback=_iso_time,
+    metavar="DATE",
     help="Only articles published on or after DATE (ISO 8601; undated articles: first seen).",
 )
 @click.option("--access", type=click.Choice(ACCESS_LABELS), help="Only articles with this access label.")
 @click.option(
-    "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE",
+    "--output",
+    default="-",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    metavar="FILE",
     help="Write to FILE instead of standard output.",
 )
 def export(
-    config_path: str | None, database: str | None, fmt: ExportFormat, outlets: tuple[str, ...],
-    since: str | None, access: str | None, output: str,
+    config_path: str | None,
+    database: str | None,
+    fmt: ExportFormat,
+    outlets: tuple[str, ...],
+    since: str | None,
+    access: str | None,
+    output: str,
 ) -> None:
     """Stream articles as JSON Lines or CSV, e.g. for pandas (read_json(lines=True)) or R.
 
@@ -239,7 +269,8 @@ def _errors_table(errors: list[dict[str, Any]], run: int, limit: int | None) -> 
     shown = errors if limit is None else errors[:limit]
     more = len(errors) - len(shown)
     table = Table(
-        title=f"Errors in run {run}", title_justify="left",
+        title=f"Errors in run {run}",
+        title_justify="left",
         caption=f"… and {more} more: scraper runs --run {run}" if more else None,
     )
     for name in ("Outlet", "Stage", "Type", "Message", "URL"):
@@ -265,7 +296,9 @@ def _runs_table(summaries: list[RunSummary], title: str) -> Any:
         style = {"ok": "green", "partial": "yellow"}.get(status, "red" if status != "running" else "")
         failed = "; ".join(part for part in (run.not_ok, run.error_kinds, run.message) if part)
         table.add_row(
-            str(run.run), (run.started_at or "")[:19].replace("T", " "), _duration(run.duration_s),
+            str(run.run),
+            (run.started_at or "")[:19].replace("T", " "),
+            _duration(run.duration_s),
             f"[{style}]{status}[/]" if style else status,
             *(str(n) for n in (run.fetched, run.new, run.updated, run.duplicates, run.teasers, run.errors)),
             failed or "-",
@@ -279,8 +312,7 @@ def _print_stats(summary: ArchiveStats, path: Path) -> None:
     console = _console()
     size = path.stat().st_size
     table = Table(
-        title=f"{path}: {summary.articles} articles, {summary.versions} earlier versions, "
-        f"{size / 1e6:.1f} MB",
+        title=f"{path}: {summary.articles} articles, {summary.versions} earlier versions, {size / 1e6:.1f} MB",
         title_justify="left",
     )
     table.add_column("Outlet")
@@ -290,17 +322,27 @@ def _print_stats(summary: ArchiveStats, path: Path) -> None:
     for o in summary.outlets:
         label = o.outlet if not o.name or o.name == o.outlet else f"{o.name} ({o.outlet})"
         table.add_row(
-            label, str(o.articles), str(o.free), str(o.teaser), str(o.subscriber),
-            f"{100 * o.teaser_share:.1f}", str(o.duplicates), str(o.undated),
+            label,
+            str(o.articles),
+            str(o.free),
+            str(o.teaser),
+            str(o.subscriber),
+            f"{100 * o.teaser_share:.1f}",
+            str(o.duplicates),
+            str(o.undated),
             (o.latest_published or "-")[:16],
         )
     if len(summary.outlets) > 1:
-        totals = [sum(getattr(o, name) for o in summary.outlets)
-                  for name in ("articles", "free", "teaser", "subscriber")]
+        totals = [
+            sum(getattr(o, name) for o in summary.outlets) for name in ("articles", "free", "teaser", "subscriber")
+        ]
         table.add_row(
-            "[b]all[/]", *(str(n) for n in totals),
+            "[b]all[/]",
+            *(str(n) for n in totals),
             f"{100 * totals[2] / totals[0]:.1f}" if totals[0] else "0.0",
-            str(sum(o.duplicates for o in summary.outlets)), str(sum(o.undated for o in summary.outlets)), "",
+            str(sum(o.duplicates for o in summary.outlets)),
+            str(sum(o.undated for o in summary.outlets)),
+            "",
             end_section=True,
         )
     console.print(table)
@@ -330,14 +372,10 @@ def stats(config_path: str | None, database: str | None, as_json: bool) -> None:
 @click.command()
 @config_option
 @database_option
-@click.option(
-    "--limit", "-n", default=10, show_default=True, type=click.IntRange(min=1), help="Runs to show."
-)
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=1), help="Runs to show.")
 @click.option("--run", "run_id", type=int, metavar="ID", help="Show every error of this run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the runs (or, with --run, the errors) as JSON.")
-def runs(
-    config_path: str | None, database: str | None, limit: int, run_id: int | None, as_json: bool
-) -> None:
+def runs(config_path: str | None, database: str | None, limit: int, run_id: int | None, as_json: bool) -> None:
     """Recent runs, newest first: when, how long, status, what they added and what failed.
 
     The errors of the latest run are listed below the table; --run ID lists all errors of one run.

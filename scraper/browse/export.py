@@ -119,9 +119,7 @@ def write_csv(records: Iterable[Mapping[str, Any]], out: TextIO, columns: Sequen
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow(
-            [_encode_json(record[c]) if c in JSON_COLUMNS else record[c] for c in columns]
-        )
+        writer.writerow([_encode_json(record[c]) if c in JSON_COLUMNS else record[c] for c in columns])
         count += 1
     return count
 

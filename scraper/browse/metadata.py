@@ -23,7 +23,13 @@ DEFAULT_DATABASE_NAME = "archive"
 # Kept from Datasette's table list: they are the scraper's working state, not research data.
 # (Datasette hides the FTS index tables itself.)
 HIDDEN_TABLES = (
-    "frontier", "http_cache", "aliases", "outlet_state", "requests", "dedup_signatures", "dedup_bands",
+    "frontier",
+    "http_cache",
+    "aliases",
+    "outlet_state",
+    "requests",
+    "dedup_signatures",
+    "dedup_bands",
 )
 
 ARTICLE_COLUMNS = {
@@ -52,8 +58,7 @@ ARTICLE_COLUMNS = {
     "content_hash": "Hash of the normalised text; equal hashes mean exactly the same text.",
     "duplicate_of": "If this article repeats an earlier one (a syndicated or re-published copy), the id "
     "of that earlier article; empty for originals.",
-    "duplicate_rule": "How the duplicate was found: exact (same normalised text) or near (a lightly "
-    "edited copy).",
+    "duplicate_rule": "How the duplicate was found: exact (same normalised text) or near (a lightly edited copy).",
     "similarity": "For duplicates: estimated share of 5-word phrases shared with the original (1.0 exact).",
     "version": "1 for the first fetch; +1 each time a revisit found changed text, title or access. "
     "Earlier versions are in the versions table.",
@@ -94,8 +99,7 @@ def _tables() -> dict[str, Any]:
         "outlets": {
             "description": "The outlets in config.toml.",
             "label_column": "name",
-            "columns": {"slug": "Short name used in every other table.", "name": "Display name.",
-                        "home": "Home page."},
+            "columns": {"slug": "Short name used in every other table.", "name": "Display name.", "home": "Home page."},
         },
         "versions": {
             "description": "Earlier versions of articles that changed when revisited; the current version "

@@ -24,9 +24,7 @@ class CannedQuery:
     params: tuple[str, ...] = field(default=())
 
     def as_metadata(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "title": self.title, "description": self.description, "sql": self.sql.strip()
-        }
+        entry: dict[str, Any] = {"title": self.title, "description": self.description, "sql": self.sql.strip()}
         if self.params:
             entry["params"] = list(self.params)
         return entry
@@ -262,9 +260,7 @@ LIMIT CAST(coalesce(nullif(:limit, ''), 100) AS INTEGER)
 RUN_ERRORS = CannedQuery(
     name="run_errors",
     title="Errors of a run",
-    description=(
-        "The failures recorded during one run (default: the latest run): outlet, URL, stage, type, message."
-    ),
+    description=("The failures recorded during one run (default: the latest run): outlet, URL, stage, type, message."),
     params=("run",),
     sql="""
 SELECT e.run_id AS run, e.at, e.outlet, e.stage, e.type, e.message, e.url

@@ -85,7 +85,7 @@ _FTS_UPDATE_TRIGGER = "articles_au"
 _FTS_UPDATE_SQL = (
     f'CREATE TRIGGER "{_FTS_UPDATE_TRIGGER}" AFTER UPDATE OF "id", "title", "text" ON "articles" BEGIN\n'
     f'  INSERT INTO "{FTS_TABLE}" ("{FTS_TABLE}", rowid, "title", "text") '
-    "VALUES('delete', old.rowid, old.\"title\", old.\"text\");\n"
+    'VALUES(\'delete\', old.rowid, old."title", old."text");\n'
     f'  INSERT INTO "{FTS_TABLE}" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");\n'
     "END"
 )

@@ -235,7 +235,7 @@ def url_shape(url: str, home: str) -> tuple[UrlKind, bool]:
 def classify_url(
     url: str, home: str, *, article_pattern: str | None = None, exclude_pattern: str | None = None
 ) -> UrlKind:
-    """"article", "listing" or "other" for a URL of the outlet whose home page is `home`
+    """ "article", "listing" or "other" for a URL of the outlet whose home page is `home`
     (heuristics in the module docstring). With `article_pattern`, a URL is an article iff it
     matches (and `exclude_pattern` does not)."""
     kind, _strong = url_shape(url, home)

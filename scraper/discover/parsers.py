@@ -200,9 +200,7 @@ def _parse_feed(data: bytes, url: str) -> list[tuple[str, str | None]]:
         return fast
     # Not well-formed: feedparser's lenient parser reads what a browser's feed reader would.
     # A stream, never bytes or str: feedparser treats those as a file name or URL to open.
-    parsed = feedparser.parse(
-        io.BytesIO(data), response_headers={"content-location": url}, sanitize_html=False
-    )
+    parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url}, sanitize_html=False)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise ParseError(f"{url}: not an RSS or Atom feed{f' ({reason})' if reason else ''}")

@@ -119,8 +119,7 @@ class _BodyReader:
         codings = [c for c in codings if c != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
             raise FetchError(
-                f"{url}: unsupported Content-Encoding {content_encoding!r} "
-                "(only gzip and deflate are accepted)",
+                f"{url}: unsupported Content-Encoding {content_encoding!r} (only gzip and deflate are accepted)",
                 url=url,
             )
         self._coding = codings[0] if codings else None
@@ -281,9 +280,7 @@ class Fetcher:
         s = self.settings
         self._client = httpx.AsyncClient(
             http2=s.http2,
-            timeout=httpx.Timeout(
-                connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
-            ),
+            timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None),
             transport=_PerHostTransport(s.http2),
             follow_redirects=False,
             # A bare CookieJar, not httpx.Cookies(...), which would copy it into a default jar.
@@ -378,9 +375,7 @@ class Fetcher:
             html_only=html_only, check_robots=check_robots, max_bytes=self.settings.max_bytes,
         )  # fmt: skip
 
-    async def post_form(
-        self, url: str, data: Mapping[str, str], *, cookies: httpx.Cookies | None = None
-    ) -> Page:
+    async def post_form(self, url: str, data: Mapping[str, str], *, cookies: httpx.Cookies | None = None) -> Page:
         """POST a form (the reader's own login), following redirects and keeping cookies in `cookies`.
         robots.txt is not consulted: this is the reader's action, not crawling. The POST is retried
         only when the connection failed before anything was sent."""
@@ -424,9 +419,7 @@ class Fetcher:
             if response.status == 303 or (response.status in (301, 302) and method == "POST"):
                 method, data = "GET", None
             current = target
-        raise TooManyRedirects(
-            f"{url}: more than {self.settings.max_redirects} redirects (last: {current})", url=url
-        )
+        raise TooManyRedirects(f"{url}: more than {self.settings.max_redirects} redirects (last: {current})", url=url)
 
     async def _with_retries(
         self,
@@ -457,9 +450,7 @@ class Fetcher:
                     attempts += 1
                     return await self._attempt(method, url, headers, data, cookies, html_only, max_bytes)
         except _RetryableStatus as exc:
-            raise BadStatus(
-                f"{url}: {exc} after {attempts} attempt(s)", url=requested, status=exc.status
-            ) from None
+            raise BadStatus(f"{url}: {exc} after {attempts} attempt(s)", url=requested, status=exc.status) from None
         except (httpx.TransportError, _Deadline) as exc:
             raise FetchError(f"{url}: {_describe(exc)} after {attempts} attempt(s)", url=requested) from None
         except FetchError as exc:
@@ -536,14 +527,10 @@ class Fetcher:
                 raise
             finally:
                 elapsed_ms = (time.perf_counter() - t0) * 1000
-                self._record(
-                    RequestRecord(url, method, status, size, elapsed_ms, error, started_at, status == 304)
-                )
+                self._record(RequestRecord(url, method, status, size, elapsed_ms, error, started_at, status == 304))
         return self._judge(gate, result)
 
-    async def _read(
-        self, response: httpx.Response, url: str, html_only: bool, max_bytes: int, t0: float
-    ) -> _Response:
+    async def _read(self, response: httpx.Response, url: str, html_only: bool, max_bytes: int, t0: float) -> _Response:
         status = response.status_code
         location = response.headers.get("location")
         if status in _REDIRECTS and location:

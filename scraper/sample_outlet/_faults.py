@@ -35,8 +35,7 @@ _FAULT_LIST = (
     Fault(
         "reset",
         ("/faults/reset",),
-        "The first `fault_burst` requests get headers and part of the body, then a TCP reset; "
-        "then the article.",
+        "The first `fault_burst` requests get headers and part of the body, then a TCP reset; then the article.",
     ),
     Fault(
         "redirect-chain",
@@ -64,9 +63,7 @@ _FAULT_LIST = (
         "An article encoded in ISO-8859-1, declared only by <meta charset> (no charset in the header).",
     ),
     Fault("huge", ("/faults/huge",), "An article padded to `huge_bytes` (Content-Length given), streamed."),
-    Fault(
-        "endless", ("/faults/endless",), "A chunked HTML answer that never ends (until the client hangs up)."
-    ),
+    Fault("endless", ("/faults/endless",), "A chunked HTML answer that never ends (until the client hangs up)."),
     Fault(
         "gzip-bomb",
         ("/faults/gzip-bomb",),
@@ -89,9 +86,7 @@ _FAULT_LIST = (
         ("/faults/broken-html",),
         "An article with unclosed and stray tags and unquoted attributes; the text is all there.",
     ),
-    Fault(
-        "nul-bytes", ("/faults/nul-bytes",), "An article with NUL bytes between tags and inside a paragraph."
-    ),
+    Fault("nul-bytes", ("/faults/nul-bytes",), "An article with NUL bytes between tags and inside a paragraph."),
     Fault(
         "invalid-utf8",
         ("/faults/invalid-utf8",),
@@ -194,9 +189,7 @@ def _laughs_dtd(root: str) -> str:
     for level in range(1, 10):
         previous = "lol" if level == 1 else f"lol{level - 1}"
         entities.append(f'<!ENTITY lol{level} "{("&" + previous + ";") * 10}">')
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE {root} [\n  ' + "\n  ".join(entities) + "\n]>\n"
-    )
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE {root} [\n  ' + "\n  ".join(entities) + "\n]>\n"
 
 
 def sitemap_bomb(base: str) -> bytes:
@@ -228,8 +221,7 @@ def sitemap_malformed(base: str, paths: list[str]) -> bytes:
 
 def feed_malformed(base: str, name: str, items: list[tuple[str, str]]) -> bytes:
     entries = "".join(
-        f"<item><title>{escape(title)}</title><link>{escape(base + path)}</link></item>\n"
-        for title, path in items[:3]
+        f"<item><title>{escape(title)}</title><link>{escape(base + path)}</link></item>\n" for title, path in items[:3]
     )
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{escape(name)}</title>\n'

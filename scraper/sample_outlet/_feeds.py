@@ -62,8 +62,7 @@ def sitemap_articles(view: View, number: int) -> bytes | None:
         return None
     chunk = site.articles[(number - 1) * size : number * size]
     urls = "\n".join(
-        f"<url><loc>{escape(view.abs(a.path))}</loc><lastmod>{_w3c(a.modified)}</lastmod></url>"
-        for a in chunk
+        f"<url><loc>{escape(view.abs(a.path))}</loc><lastmod>{_w3c(a.modified)}</lastmod></url>" for a in chunk
     )
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -82,9 +81,7 @@ def sitemap_pages(view: View) -> bytes:
         *(f"/{topic}" for topic in w.TOPICS),
         "/about",
     ]
-    urls = "\n".join(
-        f"<url><loc>{escape(view.abs(path))}</loc><changefreq>hourly</changefreq></url>" for path in paths
-    )
+    urls = "\n".join(f"<url><loc>{escape(view.abs(path))}</loc><changefreq>hourly</changefreq></url>" for path in paths)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
         f"{urls}\n</urlset>\n"
@@ -104,9 +101,7 @@ def news_sitemap(view: View) -> bytes:
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
-        + "\n".join(entries)
-        + "\n</urlset>\n"
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n' + "\n".join(entries) + "\n</urlset>\n"
     ).encode()
 
 

@@ -177,9 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
         if match is not None:
             # RFC 9110: If-None-Match wins over If-Modified-Since; weak comparison.
             ours = etag.removeprefix("W/")
-            return any(
-                tag.strip() == "*" or tag.strip().removeprefix("W/") == ours for tag in match.split(",")
-            )
+            return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == ours for tag in match.split(","))
         since = self.headers.get("If-Modified-Since")
         if since and last_modified is not None:
             try:
@@ -230,12 +228,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _html(self, text: str, status: int = 200, **kwargs: Any) -> Response:
         return Response(status, text.encode("utf-8"), **kwargs)
 
-    def _redirect(
-        self, location: str, status: int = 302, headers: list[tuple[str, str]] | None = None
-    ) -> Response:
-        return Response(
-            status, b"", "text/plain", [("Location", location), *(headers or [])], validators=False
-        )
+    def _redirect(self, location: str, status: int = 302, headers: list[tuple[str, str]] | None = None) -> Response:
+        return Response(status, b"", "text/plain", [("Location", location), *(headers or [])], validators=False)
 
     def _not_found(self, gone: bool = False) -> Response:
         return self._html(_pages.not_found_page(self.view, gone), 410 if gone else 404, validators=False)
@@ -248,9 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, path: str) -> Response | None:
         site = self.server.site
         if site.enabled("outage"):
-            return Response(
-                503, b"Service Unavailable", "text/plain", [("Retry-After", "120")], validators=False
-            )
+            return Response(503, b"Service Unavailable", "text/plain", [("Retry-After", "120")], validators=False)
         if path.startswith("/faults/"):
             return self._fault(path)
         if path == "/robots.txt":
@@ -300,9 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _robots(self) -> Response:
         site = self.server.site
         if site.enabled("robots-503"):
-            return Response(
-                503, b"Service Unavailable", "text/plain", [("Retry-After", "60")], validators=False
-            )
+            return Response(503, b"Service Unavailable", "text/plain", [("Retry-After", "60")], validators=False)
         if site.enabled("robots-403"):
             return Response(403, b"Forbidden", "text/plain", validators=False)
         extra = tuple(
@@ -429,9 +419,7 @@ class _Handler(BaseHTTPRequestHandler):
         if match:
             data = _feeds.sitemap_articles(view, int(match.group(1)))
             if data is not None:
-                return Response(
-                    200, data, "application/x-gzip", last_modified=site.last_change, compress=False
-                )
+                return Response(200, data, "application/x-gzip", last_modified=site.last_change, compress=False)
         return self._not_found()
 
     def _asset(self, path: str) -> Response:
@@ -470,14 +458,10 @@ class _Handler(BaseHTTPRequestHandler):
             client = self.cookies.get(METER_COOKIE)
             if not client:
                 client = secrets.token_urlsafe(12)
-                headers.append(
-                    ("Set-Cookie", f"{METER_COOKIE}={client}; Path=/; Max-Age=2592000; SameSite=Lax")
-                )
+                headers.append(("Set-Cookie", f"{METER_COOKIE}={client}; Path=/; Max-Age=2592000; SameSite=Lax"))
             full, meter_left = site.meter_view(client, article.slug)
             blocked = not full
-        html = _pages.article_page(
-            self.view, article, full=full, meter_left=meter_left, meter_blocked=blocked
-        )
+        html = _pages.article_page(self.view, article, full=full, meter_left=meter_left, meter_blocked=blocked)
         variant = f"{article.path}|{article.version}|{full}|{meter_left}|{self.logged_in}|{self.view.base}"
         return Response(
             200,
@@ -501,9 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return self._html(html, 403, validators=False, private=True)
         if not site.check_credentials(self.form.get("username", ""), self.form.get("password", "")):
-            html = _pages.login_page(
-                self.view, site.new_csrf(), next_path, "Incorrect email address or password."
-            )
+            html = _pages.login_page(self.view, site.new_csrf(), next_path, "Incorrect email address or password.")
             return self._html(html, validators=False, private=True)
         token = site.make_session()
         lifetime = site.options.session_lifetime

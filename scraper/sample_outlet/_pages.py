@@ -87,8 +87,7 @@ def _cookie_banner() -> str:
 
 def _header(view: View) -> str:
     sections = "".join(
-        f'<li><a href="/news/{key}">{escape(str(value["label"]))}</a></li>'
-        for key, value in w.SECTIONS.items()
+        f'<li><a href="/news/{key}">{escape(str(value["label"]))}</a></li>' for key, value in w.SECTIONS.items()
     )
     topics = "".join(f'<li><a href="/{topic}">{topic}</a></li>' for topic in w.TOPICS)
     account = (
@@ -231,9 +230,7 @@ def _declared_value(article: SampleArticle) -> Any:
 
 def json_ld(view: View, article: SampleArticle) -> str:
     url = view.abs(article.path)
-    authors = [
-        {"@type": "Person", "name": author.name, "url": view.abs(author.path)} for author in article.bylines
-    ]
+    authors = [{"@type": "Person", "name": author.name, "url": view.abs(author.path)} for author in article.bylines]
     data: dict[str, Any] = {
         "@type": "NewsArticle",
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
@@ -372,8 +369,7 @@ def article_page(
     parts.append(f'<div class="article-tags"><span>Tags:</span> {tags}</div>\n')
     if article.id % 4 == 0:
         parts.append(
-            f'<div class="downloads"><a href="/downloads/{article.slug}.pdf">'
-            "Download the full report (PDF)</a></div>\n"
+            f'<div class="downloads"><a href="/downloads/{article.slug}.pdf">Download the full report (PDF)</a></div>\n'
         )
     parts.append("</article>\n")
     parts.append(_related(view, article))
@@ -421,9 +417,7 @@ class Listing:
         return f"{self.base_path}/page/{number}"
 
 
-def paginate(
-    items: tuple[SampleArticle, ...], page_number: int, size: int
-) -> tuple[tuple[SampleArticle, ...], int]:
+def paginate(items: tuple[SampleArticle, ...], page_number: int, size: int) -> tuple[tuple[SampleArticle, ...], int]:
     pages = max(1, math.ceil(len(items) / size))
     start = (page_number - 1) * size
     return items[start : start + size], pages
@@ -486,10 +480,7 @@ def home_page(view: View, extra_links: tuple[tuple[str, str], ...], extra_feeds:
         more = f'<section class="more-stories"><h2>More from the newsroom</h2><ul>{links}</ul></section>\n'
     main = (
         f'<section class="top-stories"><h1>Latest news</h1>\n{top}'
-        '<p class="more"><a href="/news">Read More News...</a></p></section>\n'
-        + "".join(blocks)
-        + most_read
-        + more
+        '<p class="more"><a href="/news">Read More News...</a></p></section>\n' + "".join(blocks) + most_read + more
     )
     head_extra = "".join(
         f'<link rel="alternate" type="application/rss+xml" title="Feed" href="{view.abs(path)}">\n'
@@ -550,8 +541,7 @@ def static_paragraphs(site: Site, path: str) -> tuple[str, tuple[str, ...]] | No
         "/about": (
             "About us",
             (
-                f"{name} is the weekly title for senior decision-makers in local government, "
-                f"published by {publisher}.",
+                f"{name} is the weekly title for senior decision-makers in local government, published by {publisher}.",
                 "Our reporters cover finance, social care, housing, workforce and governance across the UK.",
                 "Subscribers receive the weekly magazine, full access to the website and our daily briefing.",
             ),
@@ -567,15 +557,13 @@ def static_paragraphs(site: Site, path: str) -> tuple[str, tuple[str, ...]] | No
             "Privacy policy",
             (
                 f"{publisher} is the data controller for personal information collected through this site.",
-                "We use your details to manage your subscription and, with your consent, "
-                "to send you our newsletters.",
+                "We use your details to manage your subscription and, with your consent, to send you our newsletters.",
             ),
         ),
         "/cookie-policy": (
             "Cookie policy",
             (
-                "We use strictly necessary cookies to keep you logged in "
-                "and analytics cookies to improve the site.",
+                "We use strictly necessary cookies to keep you logged in and analytics cookies to improve the site.",
                 "You can change your preferences at any time from the link in the cookie banner.",
             ),
         ),
@@ -583,8 +571,7 @@ def static_paragraphs(site: Site, path: str) -> tuple[str, tuple[str, ...]] | No
             "Subscribe",
             (
                 f"Get unlimited access to {name} online, plus the weekly magazine delivered to your door.",
-                "Individual subscriptions start at £199 a year; "
-                "team and council-wide licences are available.",
+                "Individual subscriptions start at £199 a year; team and council-wide licences are available.",
             ),
         ),
         "/account": ("My account", ("Your subscription is active.",)),

@@ -215,9 +215,7 @@ class Writer:
             para(*self.sentences(r.randint(2, 3)))
         if internal_link is not None:
             anchor = "previously reported"
-            text = (
-                f"As {s.short} {anchor}, {s.issue} has been a growing concern for councils across the region."
-            )
+            text = f"As {s.short} {anchor}, {s.issue} has been a growing concern for councils across the region."
             blocks.append(Block("p", text, (anchor, internal_link)))
         if r.random() < 0.5:
             anchor = "published the consultation"
@@ -233,9 +231,7 @@ class Writer:
         return tuple(blocks)
 
 
-def edit_lightly(
-    blocks: tuple[Block, ...], rng: random.Random, writer: Writer, share: float
-) -> tuple[Block, ...]:
+def edit_lightly(blocks: tuple[Block, ...], rng: random.Random, writer: Writer, share: float) -> tuple[Block, ...]:
     """A syndicated copy: about `share` of the sentences replaced, dropped or added."""
     edited: list[Block] = []
     for block in blocks:

@@ -154,9 +154,7 @@ def make_outlets(
     try:
         for i in range(n):
             name = OUTLET_NAMES[i] if i < len(OUTLET_NAMES) else f"Sample Outlet {i + 1}"
-            site = build_site(
-                seed + i, articles_each, name, syndicate_with=first if syndicate else None, **options
-            )
+            site = build_site(seed + i, articles_each, name, syndicate_with=first if syndicate else None, **options)
             first = first or site
             servers.append(SampleServer(site).start())
     except BaseException:

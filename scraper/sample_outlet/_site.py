@@ -67,9 +67,7 @@ _TEASER_STYLES: tuple[TeaserStyle, ...] = ("paragraphs", "lead-in", "list-droppe
 class PressRelease:
     """One syndicated press release: the text shared by every outlet of a syndication pool."""
 
-    def __init__(
-        self, key: str, story: Story, title: str, standfirst: str, blocks: tuple[Block, ...]
-    ) -> None:
+    def __init__(self, key: str, story: Story, title: str, standfirst: str, blocks: tuple[Block, ...]) -> None:
         self.key = key
         self.story = story
         self.title = title
@@ -90,9 +88,7 @@ def _make_authors(seed: int, staff_byline: str) -> tuple[Author, ...]:
         if name not in names:
             names.append(name)
     names.append(staff_byline)
-    return tuple(
-        Author(name, str(uuid.UUID(int=rng.getrandbits(128), version=4)), slugify(name)) for name in names
-    )
+    return tuple(Author(name, str(uuid.UUID(int=rng.getrandbits(128), version=4)), slugify(name)) for name in names)
 
 
 class Site:
@@ -198,18 +194,14 @@ class Site:
         for i in range(count):
             rng = _rng(self.seed, "press", i)
             section = rng.choice(self.sections)
-            story = new_story(
-                rng, section, self.options.now.year, self.name, 1_000_000 + self.seed * 7919 + i
-            )
+            story = new_story(rng, section, self.options.now.year, self.name, 1_000_000 + self.seed * 7919 + i)
             story.org = w.PRESS_RELEASE_ORGS[i % len(w.PRESS_RELEASE_ORGS)]
             writer = Writer(story, rng)
             title = writer.fill("{OrgShort} responds to {policy} announcement")
             standfirst = writer.fill(
                 "{OrgFull} has responded to the Government's announcement on {policy}, warning over {issue}."
             )
-            pool.append(
-                PressRelease(f"{self.seed}-press-{i}", story, title, standfirst, writer.body(None, False))
-            )
+            pool.append(PressRelease(f"{self.seed}-press-{i}", story, title, standfirst, writer.body(None, False)))
         return tuple(pool)
 
     def _build(self, count: int) -> None:
@@ -231,9 +223,7 @@ class Site:
         for release, position in zip(self.syndication_pool, press_positions, strict=False):
             published = times[position]
             if self.syndicated_with is not None:
-                origin = next(
-                    (a for a in self.syndicated_with._order if a.syndication_key == release.key), None
-                )
+                origin = next((a for a in self.syndicated_with._order if a.syndication_key == release.key), None)
                 if origin is not None:
                     published = origin.published + timedelta(hours=2)
             built.append(self._press_article(release, published))
@@ -290,9 +280,7 @@ class Site:
             return "free", (False if rng.random() < 0.7 else None), None
         if roll < options.free_share + options.declared_free_text_share:
             return "declared-free-text", True, None
-        style: TeaserStyle = (
-            "sentence" if rng.random() < options.sentence_teaser_share else rng.choice(_TEASER_STYLES)
-        )
+        style: TeaserStyle = "sentence" if rng.random() < options.sentence_teaser_share else rng.choice(_TEASER_STYLES)
         return ("metered" if options.meter is not None else "paywalled"), True, style
 
     def _new_article(self, published: datetime, rng: random.Random | None = None) -> SampleArticle:
@@ -322,9 +310,7 @@ class Site:
 
         def write() -> tuple[Block, ...]:
             body_rng = _rng(*body_seed)
-            return Writer(story, body_rng).body(
-                self._older_path(published, body_rng) if links_back else None, stock
-            )
+            return Writer(story, body_rng).body(self._older_path(published, body_rng) if links_back else None, stock)
 
         article = SampleArticle(
             id=article_id,
@@ -354,9 +340,7 @@ class Site:
         so the choice is the same whenever the body is first written."""
         with self._lock:
             # _order is newest first: the older articles are the suffix after `published`.
-            start = bisect.bisect_right(
-                self._order, -published.timestamp(), key=lambda a: -a.published.timestamp()
-            )
+            start = bisect.bisect_right(self._order, -published.timestamp(), key=lambda a: -a.published.timestamp())
             if start >= len(self._order):
                 return None
             return self._order[rng.randrange(start, len(self._order))].path
@@ -489,9 +473,7 @@ class Site:
             )
             writer = Writer(story, rng)
             blocks = list(old_blocks)
-            paragraph_positions = [
-                i for i, block in enumerate(blocks) if block.kind == "p" and block.link is None
-            ]
+            paragraph_positions = [i for i, block in enumerate(blocks) if block.kind == "p" and block.link is None]
             target = paragraph_positions[min(3, len(paragraph_positions) - 1)]
             blocks[target] = Block("p", " ".join(writer.sentences(2)))
             modified = self._tick(rng.randint(5, 30))

@@ -512,8 +512,7 @@ SENTENCE_TEMPLATES = (
     "Leaders in {Place2} have written to the secretary of state setting out their concerns.",
     "The authority's medium-term financial strategy assumes council tax rises of {pct2}% a year.",
     "Officers warned that the cost of {service2} could double by {year2} if current trends continue.",
-    "The move follows a peer challenge that praised the council's leadership "
-    "but questioned its grip on {issue}.",
+    "The move follows a peer challenge that praised the council's leadership but questioned its grip on {issue}.",
     "Under the proposals, decisions on {service} would be taken jointly with {Council2}.",
     "{OrgFull} said the findings underlined the case for {policy}.",
     "It is the {ordinal} time in {n} years that the council has had to revise its plans for {issue}.",
@@ -524,16 +523,13 @@ SENTENCE_TEMPLATES = (
 )
 
 QUOTE_TEMPLATES = (
-    "We cannot keep asking residents to pay more for less, "
-    "and {issue} shows exactly why the current system is broken.",
-    "This is a call to rediscover the old truth that good policy-making "
-    "involves teamwork and local knowledge.",
+    "We cannot keep asking residents to pay more for less, and {issue} shows exactly why the current system is broken.",
+    "This is a call to rediscover the old truth that good policy-making involves teamwork and local knowledge.",
     "Our staff have worked incredibly hard, but {issue} is now beyond what any single council can manage.",
     "We welcome the direction of travel, but {policy} needs to be properly funded if it is to work.",
     "The figures speak for themselves: without {policy}, {service} will not survive in its current form.",
     "Councils have shown they can deliver when they are trusted with the tools and the money to do so.",
-    "Nobody came into local government to make cuts like these, "
-    "but we have a legal duty to balance the budget.",
+    "Nobody came into local government to make cuts like these, but we have a legal duty to balance the budget.",
     "We will be working closely with partners in {Place2} to make sure residents see real improvements.",
     "There is no easy answer here, but doing nothing about {issue} is not an option.",
     "The announcement is a step forward, though it falls some way short of what the sector asked for.",
