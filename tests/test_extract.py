@@ -472,13 +472,28 @@ def test_labelled_author_field_beats_the_publishers_name_as_author() -> None:
     assert extract_article(page(head=head), URL).authors == ("Example Broadcasting",)
 
 
-def test_related_posts_box_inside_the_body_is_dropped() -> None:
+def test_related_posts_box_and_placeholder_slot_inside_the_body_are_dropped() -> None:
     # Class words that merely contain "related" ("ilrelated", "inlinerelated") name a related-links box too.
     box = (
         "<div class='penci-ilrelated-posts pcilrt-list'><div class='pcilrp-heading'><span>Most read</span></div>"
         "<ul><li><a href='/a'>Dorffest</a> Das Dorf feiert doppelt: das Dorffest trifft Streetfood am Samstag</li>"
         "<li><a href='/b'>Schloss</a> Noch nie dagewesene Einblicke in das Leben der Familie im Schloss</li></ul></div>"
     )
-    html = page().replace(f"<p>{PARAS[1]}</p>", f"<p>{PARAS[1]}</p>{box}")
+    # An element named a placeholder holds the stand-in text of a slot filled by script (an image, an ad).
+    slot = "<div class='pts-article-image' id='placeholder-image-1'>Placeholder image-1</div>"
+    html = page().replace(f"<p>{PARAS[1]}</p>", f"<p>{PARAS[1]}</p>{box}{slot}")
     text = extract_article(html, URL).text
     assert text.split("\n\n") == PARAS
+
+
+def test_tags_and_related_block_after_the_text_is_cut() -> None:
+    furniture = "<h3>Schlagwörter zu diesem Artikel</h3><ul><li>Haushalt</li><li>Stadtrat</li></ul>"
+    html = page().replace("</div></article>", f"{furniture}</div></article>")
+    assert extract_article(html, URL).text.split("\n\n") == PARAS
+    # A section that happens to be called "Comments" but holds prose is article text.
+    prose = (
+        "Residents sent in many long letters about the plan, most of them asking for more bus routes and a new"
+        " pool. The council said it would answer each of them before the final vote in the chamber next month."
+    )
+    kept = page().replace("</div></article>", f"<h3>Comments</h3><p>{prose}</p></div></article>")
+    assert extract_article(kept, URL).text.split("\n\n")[-2:] == ["Comments", prose]

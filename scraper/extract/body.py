@@ -185,6 +185,7 @@ _BOILER_WORDS = frozenset(
         "rating",
         "survey",
         "poll",
+        "placeholder",
     ]
 )
 _CAMEL_RE = re.compile(r"([a-z0-9])([A-Z])")
@@ -656,6 +657,41 @@ def _drop_lines(lines: list[str], drop: Iterable[str]) -> list[str]:
     return out
 
 
+# Headings that open the page furniture after an article (tags, related links, comments), in the
+# corpora's languages; a line that starts with one of the _FURNITURE_LABELS ("Tags: ...") is one too.
+_FURNITURE_HEADINGS = frozenset(
+    {
+        "tags", "topics", "related", "related articles", "related stories", "related content", "related topics",
+        "you may also like", "you might also like", "more stories", "more on this story", "recommended",
+        "most read", "most popular", "comments", "schlagwörter", "schlagwörter zu diesem artikel", "themen",
+        "mehr zum thema", "weitere informationen", "die redaktion empfiehlt", "audio und video zum thema",
+        "das könnte sie auch interessieren", "kommentare", "meistgelesen", "häufig gelesen", "sur le même sujet",
+        "commentaires", "mots-clés", "etiquetas", "comentarios", "noticias relacionadas", "comentários",
+        "leia também", "veja também", "argomenti", "commenti", "reacties",
+    }
+)  # fmt: skip
+_FURNITURE_LABELS = ("filed under:", "tags:", "schlagwörter:", "themen:", "topics:")
+_FURNITURE_TAIL_LINES = 12
+_FURNITURE_LINE_WORDS = 25
+
+
+def _is_furniture_heading(line: str) -> bool:
+    low = line.casefold().rstrip(" :.…")
+    return low in _FURNITURE_HEADINGS or low.startswith(_FURNITURE_LABELS)
+
+
+def _cut_trailing_furniture(lines: list[str]) -> list[str]:
+    """Drop a tags / related-links / comments block at the end of the text: from a heading in
+    _FURNITURE_HEADINGS on, when all that follows is a few short lines (its items)."""
+    start = max(3, len(lines) - _FURNITURE_TAIL_LINES)
+    for pos in range(start, len(lines)):
+        if _is_furniture_heading(lines[pos]) and all(
+            len(line.split()) <= _FURNITURE_LINE_WORDS for line in lines[pos + 1 :]
+        ):
+            return lines[:pos]
+    return lines
+
+
 _NAME_WORD_RE = re.compile(r"^[^\W\d_][\w'’.-]*$")
 
 
@@ -764,7 +800,7 @@ def extract_body(
     drop = list(drop_lines)
     if rules is not None:
         drop.extend(rules.drop_phrases)
-    lines = _drop_lines(lines, drop)
+    lines = _cut_trailing_furniture(_drop_lines(lines, drop))
     # An excerpt of the body's own first paragraphs (WordPress) is no separate standfirst.
     if lead.found and _lead_key(lead.found) not in _lead_key(" ".join(lines[:8])):
         lines.insert(0, lead.found)
