@@ -8,7 +8,8 @@ accuracy, for us and for trafilatura (with metadata, as the issue's comparison).
 extract only, single process, median CPU time of several passes over the same in-memory pages; the ratio
 is against trafilatura's default settings (trafilatura.extract) measured in the same run. A
 second speed line times the extractor with the paywall stage (scraper.extract.paywall) replaced
-by no-ops, to show what each part costs.
+by no-ops, to show what each part costs; a third line sets the 10x goal's time budget per page
+against what parsing alone (selectolax's LexborHTMLParser, which the extractor must use) takes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _metrics as metrics
+from selectolax.lexbor import LexborHTMLParser
 
 import scraper.extract as extract_module
 from scraper.extract import extract_article
@@ -120,11 +122,12 @@ def _report(name: str, cases: list[metrics.Case], with_meta: bool, passes: int) 
             "ours": lambda html: extract_article(html, ""),
             "bare": _ours_without_paywall,
             "theirs": lambda html: trafilatura.extract(html),
+            "parse": LexborHTMLParser,
         },
         pages,
         passes,
     )
-    ours, bare, theirs = timed["ours"], timed["bare"], timed["theirs"]
+    ours, bare, theirs, parse = timed["ours"], timed["bare"], timed["theirs"], timed["parse"]
     print(
         f"speed (median of {passes}): scraper {1 / ours:7.1f} pages/s, trafilatura {1 / theirs:6.1f} pages/s"
         f" -> {theirs / ours:.1f}x"
@@ -133,6 +136,11 @@ def _report(name: str, cases: list[metrics.Case], with_meta: bool, passes: int) 
         f"  per page: scraper {ours * 1000:.2f} ms = extractor {bare * 1000:.2f} ms"
         f" + paywall stage {(ours - bare) * 1000:.2f} ms; trafilatura {theirs * 1000:.2f} ms"
         f" (extractor alone {theirs / bare:.1f}x)"
+    )
+    budget = theirs / 10
+    print(
+        f"  10x budget {budget * 1000:.2f} ms per page; parsing alone (LexborHTMLParser) takes"
+        f" {parse * 1000:.2f} ms of it ({parse / budget:.0%})"
     )
 
 
