@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from . import __version__
-from .browse.commands import BROWSE_COMMANDS
+from .browse.commands import BROWSE_COMMANDS, iso_time
 from .config import CONFIG_ENV_VAR, Settings, load_config, parse_config
 from .errors import ArchiveError, ConfigError, LockHeld, ScraperError
 
@@ -398,7 +398,12 @@ def _print_reprocess(report: Any, as_json: bool) -> None:
 @cli.command()
 @config_option
 @click.option("--outlet", "-o", "outlets", multiple=True, metavar="SLUG", help="Only this outlet (repeatable).")
-@click.option("--since", metavar="DATE", help="Only articles published (or fetched) on or after DATE (ISO 8601).")
+@click.option(
+    "--since",
+    callback=iso_time,
+    metavar="DATE",
+    help="Only articles published (or fetched) on or after DATE (ISO 8601).",
+)
 @click.option("--wait", is_flag=True, help="If a run holds the archive, wait for it instead of exiting.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def reextract(config_path: str | None, outlets: tuple[str, ...], since: str | None, wait: bool, as_json: bool) -> None:

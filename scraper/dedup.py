@@ -280,9 +280,15 @@ def prefer_canonical(fetched_url: str, declared: str | None, *, extra_tracking_p
     chosen = canonical_url(absolute, extra_tracking_params=extra_tracking_params)
     if not chosen.lower().startswith(("https://", "http://")):
         return fetched
-    if urlsplit(chosen).path == "/" and urlsplit(fetched).path != "/":
+    # The query counts: "/?p=123" (WordPress' default permalink) is an article, not the home page.
+    if _is_home(chosen) and not _is_home(fetched):
         return fetched
     return chosen
+
+
+def _is_home(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 # --------------------------------------------------------------------------- exact duplicates

@@ -110,7 +110,8 @@ def reextract(
             sql += f" AND outlet IN ({', '.join('?' for _ in outlets)})"
             params += list(outlets)
         if since:
-            sql += " AND COALESCE(published, fetched_at) >= ?"
+            # julianday() reads the UTC offsets, which a text comparison would not.
+            sql += " AND julianday(COALESCE(published, fetched_at)) >= julianday(?)"
             params.append(since)
         rows = archive.db.execute(sql + " ORDER BY id", params).fetchall()
         for article_id, outlet, canonical, warc_file, warc_offset, access in rows:

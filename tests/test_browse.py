@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -641,6 +642,19 @@ def test_export_filters(archive_path: Path) -> None:
     assert result.exit_code == 2 and "no outlet 'nope'" in result.output
     result = CliRunner().invoke(export, ["--database", str(archive_path), "--since", "last tuesday"])
     assert result.exit_code == 2 and "is not a date" in result.output
+
+
+def test_export_since_compares_instants_not_text(archive_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "offsets.db"
+    shutil.copy(archive_path, path)
+    with sqlite3.connect(path) as conn:
+        # 04:30 UTC on the 20th, written in New York time; 23:00 UTC on the 19th, written in Cairo time.
+        conn.execute("UPDATE articles SET published = '2026-11-19T23:30:00-05:00' WHERE id = 1")
+        conn.execute("UPDATE articles SET published = '2026-11-20T01:00:00+02:00' WHERE id = 2")
+    conn.close()
+    for since in ("2026-11-20T00:00:00+00:00", "2026-11-20", "20261120"):
+        ids = [r["id"] for r in read_jsonl(io.StringIO(run_export(path, "--since", since)))]
+        assert ids == [1], since
 
 
 # --- stats and runs ---------------------------------------------------------------------------

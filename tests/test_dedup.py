@@ -183,6 +183,15 @@ def test_prefer_canonical_accepts_the_home_page_for_the_home_page() -> None:
     assert prefer_canonical("https://www.example.com/?utm_source=x", "https://example.com/") == "https://example.com/"
 
 
+def test_prefer_canonical_keeps_query_permalinks_apart_from_the_home_page() -> None:
+    # WordPress' default permalinks are "/?p=N"; a theme that declares "/" as every page's
+    # canonical must not merge every post into one article.
+    assert prefer_canonical("https://blog.example/?p=123", "https://blog.example/") == "https://blog.example/?p=123"
+    assert prefer_canonical("https://blog.example/?p=124", "/") == "https://blog.example/?p=124"
+    # A "/?p=N" canonical declared by another URL of the same post is honoured.
+    assert prefer_canonical("https://blog.example/2024/05/post/", "/?p=123") == "https://blog.example/?p=123"
+
+
 def test_same_site() -> None:
     assert same_site("https://www.example.com/a", "http://amp.example.com/b")
     assert not same_site("https://example.com/a", "https://example.org/a")

@@ -173,14 +173,14 @@ def serve(config_path: str | None, database: str | None, host: str, port: int) -
 # --- export -----------------------------------------------------------------------------------
 
 
-def _iso_time(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def iso_time(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --since value checked and written the way SQLite's julianday() reads it ("20240501" too)."""
     if value is None:
         return None
     try:
-        datetime.fromisoformat(value)
+        return datetime.fromisoformat(value).isoformat()
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2024-05-01 or 2024-05-01T12:00") from None
-    return value
 
 
 @click.command()
@@ -197,7 +197,7 @@ def _iso_time(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--outlet", "-o", "outlets", multiple=True, metavar="SLUG", help="Only this outlet (repeatable).")
 @click.option(
     "--since",
-    callback=_iso_time,
+    callback=iso_time,
     metavar="DATE",
     help="Only articles published on or after DATE (ISO 8601; undated articles: first seen).",
 )

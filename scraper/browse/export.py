@@ -72,7 +72,8 @@ def iter_articles(
         where.append(f"outlet IN ({', '.join('?' for _ in outlets)})")
         params.extend(outlets)
     if since:
-        where.append("COALESCE(published, first_seen) >= ?")
+        # julianday() reads the UTC offsets: text comparison would order "23:30-05:00" before "01:00+02:00".
+        where.append("julianday(COALESCE(published, first_seen)) >= julianday(?)")
         params.append(since)
     if access:
         where.append("access = ?")

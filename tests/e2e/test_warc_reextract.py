@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,28 @@ def test_reextract_changes_nothing_with_the_same_rules_and_versions_with_new_one
     text, version = rows(db, "SELECT text, version FROM articles WHERE title = ?", target.title)[0]
     assert line not in str(text) and version == 2
     assert [r[0] for r in rows(db, "SELECT changed FROM versions")] == ['["text"]']
+
+
+def test_reextract_since_compares_instants_and_refuses_a_non_date(archived: Path) -> None:
+    db = archived / "archive.db"
+    config = str(archived / "config.toml")
+    (first, first_published), (second, second_published) = rows(db, "SELECT id, published FROM articles LIMIT 2")
+    with sqlite3.connect(db) as conn:
+        # 04:30 UTC on 1 Jan 2099, written in New York time (before the bound as text, after it in time).
+        conn.execute("UPDATE articles SET published = '2098-12-31T23:30:00-05:00' WHERE id = ?", (first,))
+        conn.execute("UPDATE articles SET published = '2099-01-01T02:00:00+00:00' WHERE id = ?", (second,))
+    conn.close()
+    try:
+        result = run_scraper("reextract", "--config", config, "--since", "2099-01-01T00:00:00+00:00", "--json")
+        assert result.returncode == 0, result.stderr
+        assert sum(json.loads(result.stdout)["counts"].values()) == 2
+    finally:
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE articles SET published = ? WHERE id = ?", (first_published, first))
+            conn.execute("UPDATE articles SET published = ? WHERE id = ?", (second_published, second))
+        conn.close()
+    refused = run_scraper("reextract", "--config", config, "--since", "last tuesday")
+    assert refused.returncode == 2 and "is not a date" in refused.stderr
 
 
 def test_import_warc_from_another_capture(archived: Path, tmp_path: Path, site: Site) -> None:
