@@ -11,12 +11,21 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from selectolax.lexbor import LexborHTMLParser
 
 from .errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "config.toml"
 CONFIG_ENV_VAR = "SCRAPER_CONFIG"
 DEFAULT_USER_AGENT = "scraper/0.1 (paywall-aware research archiver; +https://github.com/scraper-archive/scraper)"
+# Tokens of the search-engine and social crawlers that publishers serve full text to.
+_CRAWLER_UA_RE = re.compile(
+    r"googlebot|google-inspectiontool|adsbot-google|mediapartners-google|storebot-google|bingbot|bingpreview|"
+    r"msnbot|slurp|duckduckbot|baiduspider|yandex(?:bot)?|applebot|petalbot|facebookexternalhit|facebot|"
+    r"twitterbot|linkedinbot",
+    re.IGNORECASE,
+)
+_SELECTOR_CHECK_TREE = LexborHTMLParser("<p></p>")
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -50,7 +59,11 @@ class ArchiveSettings(_Section):
 
 
 class FetchSettings(_Section):
-    user_agent: str = Field(DEFAULT_USER_AGENT, min_length=3, description="User-Agent sent with every request.")
+    user_agent: str = Field(
+        DEFAULT_USER_AGENT,
+        min_length=3,
+        description="User-Agent sent with every request; it must not pass for a search engine's crawler.",
+    )
     connect_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a connection.")
     read_timeout: float = Field(30.0, gt=0, description="Seconds to wait for data once connected.")
     max_bytes: int = Field(10_000_000, gt=0, description="Largest body read; the rest is not downloaded.")
@@ -70,6 +83,18 @@ class FetchSettings(_Section):
     )
     http2: bool = Field(False, description="Offer HTTP/2 to servers that support it.")
 
+    @field_validator("user_agent")
+    @classmethod
+    def _own_user_agent(cls, value: str) -> str:
+        # Publishers let search engines past their paywalls: posing as one would circumvent it.
+        crawler = _CRAWLER_UA_RE.search(value)
+        if crawler:
+            raise ValueError(
+                f"names a search engine's crawler ({crawler.group(0)!r}); identify this scraper instead "
+                "(the default names it and links to the project)"
+            )
+        return value
+
 
 class DedupSettings(_Section):
     near_threshold: float = Field(
@@ -79,6 +104,24 @@ class DedupSettings(_Section):
     tracking_params: tuple[str, ...] = Field(
         (), description="Query parameters dropped from URLs, in addition to the built-in list (utm_*, fbclid, ...)."
     )
+
+
+def _check_selector(value: str) -> str:
+    # Parsed by the same engine that will run it, so a typo is reported when the config is read
+    # (check-config), not silently skipped during every run.
+    try:
+        _SELECTOR_CHECK_TREE.css(value)
+    except Exception:
+        raise ValueError(f"{value!r} is not a CSS selector that Lexbor (selectolax) can parse") from None
+    return value
+
+
+def _check_selectors(value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+    if isinstance(value, str):
+        return _check_selector(value)
+    for selector in value or ():
+        _check_selector(selector)
+    return value
 
 
 class ExtractRules(_Section):
@@ -94,12 +137,16 @@ class ExtractRules(_Section):
         (), description="Lines of text removed from the body wherever they occur (case-insensitive, exact line)."
     )
 
+    _selectors = field_validator("body", "title", "byline", "date", "section", "drop")(_check_selectors)
+
 
 class PaywallRules(_Section):
     phrases: tuple[str, ...] = Field(
         (), description="Extra prompt phrases that mark a paywall (case-insensitive), e.g. 'Already a subscriber?'."
     )
     selectors: tuple[str, ...] = Field((), description="CSS selectors of the outlet's paywall or login gate.")
+
+    _selectors = field_validator("selectors")(_check_selectors)
 
 
 class LoginSettings(_Section):

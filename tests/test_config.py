@@ -57,6 +57,18 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         ('[outlets."The MJ"]\nname = "x"\nhome = "https://a.example/"\n', "outlet slug 'The MJ' must be"),
         ("[archive]\n", "no outlets configured"),
         ("[outlets.mj\n", "not valid TOML"),
+        (
+            MINIMAL + "[outlets.mj.extract]\nbody = 'div[[['\n",
+            "'outlets.mj.extract.body': 'div[[[' is not a CSS selector",
+        ),
+        (MINIMAL + "[outlets.mj.extract]\ndrop = ['.ok', '###']\n", "'outlets.mj.extract.drop': '###' is not a CSS"),
+        (MINIMAL + "[outlets.mj.paywall]\nselectors = ['']\n", "'outlets.mj.paywall.selectors': '' is not a CSS"),
+        (
+            '[fetch]\nuser_agent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"\n'
+            + MINIMAL,
+            "'fetch.user_agent': names a search engine's crawler ('Googlebot')",
+        ),
+        ('[fetch]\nuser_agent = "Mozilla/5.0 (compatible; bingbot/2.0)"\n' + MINIMAL, "crawler ('bingbot')"),
     ],
 )
 def test_invalid_config_names_file_key_and_expectation(tmp_path: Path, text: str, expected: str) -> None:
