@@ -29,6 +29,10 @@ _AS_CP1252 = frozenset(
 )
 # Labels Python does not know under the WHATWG spelling.
 _ALIASES = {"x-sjis": "shift_jis", "x-gbk": "gbk", "x-mac-roman": "mac_roman", "unicode-1-1-utf-8": "utf-8"}
+# Python text codecs that are no document charset: they transform text (idna, punycode, the
+# escape codecs), always fail (undefined), or are refused by browsers as a script-smuggling vector
+# (utf-7). A page labelled with one is read as if the label were unknown.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7"})
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -55,9 +59,14 @@ def normalize_label(label: str | None) -> str | None:
         return "cp1252"
     name = _ALIASES.get(name, name)
     try:
-        codec = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    # codecs.lookup also finds bytes-to-bytes codecs (hex, base64, zlib, rot13...): a server may
+    # name one in Content-Type or <meta>, and bytes.decode() would then raise LookupError.
+    if not info._is_text_encoding or info.name in _NOT_CHARSETS:
+        return None
+    codec = info.name
     # utf-16 declared inside an 8-bit-readable document is a lie the WHATWG spec also ignores.
     if codec.startswith("utf-16") or codec.startswith("utf-32"):
         return "utf-8"
@@ -94,7 +103,12 @@ def decode(body: bytes, content_type: str | None = None) -> tuple[str, str]:
             return body[len(bom) :].decode(codec, "replace"), codec
     declared = header_charset(content_type) or sniff_declared(body)
     if declared:
-        return body.decode(declared, "replace"), declared
+        try:
+            return body.decode(declared, "replace"), declared
+        except (LookupError, ValueError):
+            # normalize_label refuses the codecs known to fail; this keeps the promise never to
+            # raise for any other one (UnicodeError is a ValueError): read as if undeclared.
+            pass
     try:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

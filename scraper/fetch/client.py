@@ -6,8 +6,10 @@ Each request goes through the same visible steps, in this order:
 2. the host's gate (at most `concurrency` in flight, starts at least `delay` apart, Retry-After pauses);
 3. the request itself, with the caller's validators (conditional GET) and cookie jar;
 4. the response read by streaming, cut at `max_bytes` of *decoded* body (so a gzip bomb stops too);
-5. retries with tenacity on connection errors, timeouts, 429 and 5xx, with exponential backoff and
-   jitter; a host that keeps failing is backed off for the rest of the run.
+   a 3xx that is not followed is a BadStatus, never a page;
+5. retries with tenacity on connection errors, timeouts, compressed bodies cut short, 429 and 5xx,
+   with exponential backoff and jitter; a host that keeps failing, or asks for a Retry-After or
+   Crawl-delay longer than `max_retry_after`, is backed off for the rest of the run.
 
 Every HTTP request actually sent (retries, redirect hops, robots.txt) is reported to `on_request`.
 
@@ -98,6 +100,11 @@ class _Deadline(Exception):
     """The whole exchange took longer than the deadline (a trickling response)."""
 
 
+class _CutShort(Exception):
+    """The connection ended cleanly but the compressed body had not: a truncation in transit,
+    retried like a connection reset mid-body."""
+
+
 class _NoCookies(http.cookiejar.CookieJar):
     """The shared client keeps no cookies of its own: each outlet's jar is passed in by its owner.
     Overriding the two entry points (not just refusing via a policy) also skips parsing every
@@ -132,6 +139,7 @@ class _BodyReader:
         self._url = url
         self._parts: list[bytes] = []
         self._size = 0
+        self._received = 0  # raw (still encoded) bytes
         self._started = False
         self.truncated = False
 
@@ -141,6 +149,7 @@ class _BodyReader:
 
     def feed(self, raw: bytes) -> bool:
         """Take one raw chunk; False once the limit is reached and more data was on its way."""
+        self._received += len(raw)
         if self.full:
             self.truncated = bool(self._inflate(raw, 1)) if self._inflater is not None else bool(raw)
             return not self.truncated
@@ -173,6 +182,22 @@ class _BodyReader:
             raise FetchError(f"{self._url}: corrupt {self._coding} body ({exc})", url=self._url) from None
         self._started = True
         return out
+
+    def finish(self) -> None:
+        """The raw stream ended: check the compressed body ended too. A server (or a proxy) that
+        cuts a gzip body and sends a matching Content-Length gives no transport error, and the
+        decoded part would otherwise pass for the whole page."""
+        if self._inflater is None or self.truncated or self._inflater.eof:
+            return
+        if not self._received:
+            return  # an empty body labelled gzip is a common misconfiguration: an empty page, as in browsers
+        if self.full:
+            self.truncated = True  # max_bytes were decoded anyway: a capped page, as if the rest had come
+            return
+        raise _CutShort(
+            f"{self._coding} body cut short: it ended after {self._received} bytes on the wire, "
+            f"before the end of the compressed stream ({self._size} bytes decoded)"
+        )
 
     def body(self) -> bytes:
         return b"".join(self._parts)
@@ -320,6 +345,18 @@ class Fetcher:
         robots = await self._robots.for_url(url)
         delay = robots.crawl_delay(self.settings.user_agent)
         gate = self._limits.gate(url)
+        limit = self.settings.max_retry_after
+        if delay is not None and delay > max(limit, gate.delay):
+            # Honouring it would put the next request years away and keep the run (and the archive
+            # lock) waiting: the host is skipped like one asking for a too long Retry-After. A delay
+            # not above the configured one changes nothing, however long, so it stops nothing.
+            if not gate.backed_off:
+                gate.backed_off = (
+                    f"{robots.host} asks for a Crawl-delay of {delay:.12g}s (robots.txt), more than "
+                    f"max_retry_after={limit:g}s; skipped for the rest of the run"
+                )
+                log.warning("%s", gate.backed_off)
+            return robots
         if delay is not None and delay > gate.crawl_delay:
             if delay > gate.delay:
                 log.info(
@@ -434,7 +471,7 @@ class Fetcher:
         requested: str,
     ) -> _Response:
         if method == "GET":
-            retryable: tuple[type[BaseException], ...] = (_RetryableStatus, httpx.TransportError, _Deadline)
+            retryable: tuple[type[BaseException], ...] = (_RetryableStatus, httpx.TransportError, _Deadline, _CutShort)
         else:
             retryable = (httpx.ConnectError, httpx.ConnectTimeout)
         retrying = AsyncRetrying(
@@ -451,7 +488,7 @@ class Fetcher:
                     return await self._attempt(method, url, headers, data, cookies, html_only, max_bytes)
         except _RetryableStatus as exc:
             raise BadStatus(f"{url}: {exc} after {attempts} attempt(s)", url=requested, status=exc.status) from None
-        except (httpx.TransportError, _Deadline) as exc:
+        except (httpx.TransportError, _Deadline, _CutShort) as exc:
             raise FetchError(f"{url}: {_describe(exc)} after {attempts} attempt(s)", url=requested) from None
         except FetchError as exc:
             if not exc.url:
@@ -511,7 +548,7 @@ class Fetcher:
                             await response.aclose()
                 except TimeoutError:
                     raise _Deadline(f"no complete answer within {deadline:.3g}s") from None
-            except (httpx.TransportError, _Deadline) as exc:
+            except (httpx.TransportError, _Deadline, _CutShort) as exc:
                 error = _describe(exc)
                 self._count_failure(gate, url, error)
                 raise
@@ -522,7 +559,7 @@ class Fetcher:
                 raise FetchError(error, url=url, status=status) from None
             except FetchError as exc:
                 error = str(exc)
-                if isinstance(exc, NotHTML):
+                if isinstance(exc, NotHTML | BadStatus):
                     gate.failing.clear()  # the host answered; the page just is not one
                 raise
             finally:
@@ -532,13 +569,21 @@ class Fetcher:
 
     async def _read(self, response: httpx.Response, url: str, html_only: bool, max_bytes: int, t0: float) -> _Response:
         status = response.status_code
-        location = response.headers.get("location")
+        location = response.headers.get("location", "").strip()
         if status in _REDIRECTS and location:
             try:
-                target = urljoin(url, location.strip()).split("#", 1)[0]
+                target = urljoin(url, location).split("#", 1)[0]
             except ValueError:
                 raise FetchError(f"{url}: unreadable redirect Location {location!r}", url=url) from None
             return self._response(url, response, b"", False, t0, target)
+        if 300 <= status < 400 and status != 304:
+            # Any other 3xx (a redirect without Location, 300 Multiple Choices, 305 Use Proxy...)
+            # has a body like "The document has moved.", which must not be archived as the page.
+            answer = f"HTTP {status} {response.reason_phrase}".rstrip()
+            why = (
+                "a redirect without a Location header" if status in _REDIRECTS else "not a redirect the fetcher follows"
+            )
+            raise BadStatus(f"{url}: {answer}, {why}; not a page", url=url, status=status)
         if status == 304 or status >= 400:
             # Error bodies are not worth the bandwidth; 304 has none.
             return self._response(url, response, b"", False, t0, None)
@@ -549,6 +594,8 @@ class Fetcher:
         async for raw in response.aiter_raw(_CHUNK):
             if not reader.feed(raw):
                 break
+        else:
+            reader.finish()
         body = reader.body()
         if html_only and not content_type and _looks_binary(body):
             raise NotHTML(f"{url}: not an HTML page (no Content-Type, binary body)", url=url, status=status)
@@ -603,11 +650,19 @@ class Fetcher:
             log.warning("%s", gate.backed_off)
 
     def _record(self, record: RequestRecord) -> None:
+        # A request can fail after its status came (a 3xx not followed, a body cut short): the
+        # line then shows both, or it would read like a success.
+        if record.status is None:
+            outcome = record.error or "no response"
+        elif record.error:
+            outcome = f"{record.status} failed: {record.error}"
+        else:
+            outcome = str(record.status)
         log.info(
             "%s %s %s %.0fms%s",
             record.method,
             record.url,
-            record.status if record.status is not None else record.error,
+            outcome,
             record.elapsed_ms,
             " (not modified)" if record.not_modified else "",
         )
