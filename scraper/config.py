@@ -182,8 +182,12 @@ class Outlet(_Section):
     exclude_pattern: str | None = Field(None, description="Regex of URLs that are never articles.")
     section_depth: int = Field(1, ge=0, le=5, description="How many links deep to follow listing pages from home.")
     max_section_pages: int = Field(30, ge=0, description="Most listing pages fetched per run for link discovery.")
-    delay: float = Field(1.0, ge=0, description="Least seconds between two requests to the outlet's host.")
-    concurrency: int = Field(1, ge=1, le=16, description="Most requests in flight to the outlet's host at once.")
+    delay: float = Field(
+        1.0, ge=0, description="Least seconds between two requests to the outlet's host (www. or not, http or https)."
+    )
+    concurrency: int = Field(
+        1, ge=1, le=16, description="Most requests in flight to the outlet's host at once (www. or not, http or https)."
+    )
     every: str | None = Field(None, description="How often the outlet is due, e.g. '1h'; unset: every run.")
     revisit_days: float = Field(
         0, ge=0, description="Re-fetch articles published within this many days on each run, to catch updates."

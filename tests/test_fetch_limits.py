@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from scraper.fetch import decode, host_key, parse_retry_after
-from scraper.fetch.limits import HostGate
+from scraper.fetch.limits import HostGate, HostLimits, site_key
 from scraper.fetch.robots import RobotsAnswer, host_origin, interpret
 
 
@@ -25,6 +25,32 @@ from scraper.fetch.robots import RobotsAnswer, host_origin, interpret
 )
 def test_host_key(url: str, key: str) -> None:
     assert host_key(url) == key
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://www.Example.com/a", "example.com"),
+        ("http://example.com:80/b", "example.com"),
+        ("http://amp.example.com/c", "example.com"),
+        ("https://example.com:8443/d", "example.com:8443"),
+        ("https://news.example.com/e", "news.example.com"),
+        ("http://www.com/f", "www.com"),  # a host that is only "www." plus a suffix keeps it
+        ("http://[::1]:8080/g", "[::1]:8080"),
+    ],
+)
+def test_site_key(url: str, key: str) -> None:
+    assert site_key(url) == key
+
+
+def test_an_outlets_limits_apply_to_every_form_of_its_host() -> None:
+    # Links and redirects use www. or not, http or https: one server, one gate with the outlet's settings.
+    limits = HostLimits()
+    limits.configure("https://example.com/", delay=7.0, concurrency=2)
+    gate = limits.gate("http://www.example.com/news/1")
+    assert (gate.delay, gate.concurrency) == (7.0, 2)
+    assert limits.gate("https://amp.example.com/news/1") is gate
+    assert limits.gate("https://other.example.org/") is not gate
 
 
 def test_robots_url_keeps_the_authority_but_not_userinfo() -> None:

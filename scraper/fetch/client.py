@@ -328,7 +328,7 @@ class Fetcher:
     # -- politeness ---------------------------------------------------------------------------
 
     def configure_host(self, url: str, *, delay: float, concurrency: int) -> None:
-        """Set the host's least gap between request starts and its in-flight cap (host = scheme+host+port)."""
+        """Set the least gap between request starts and the in-flight cap for `url`'s server (see site_key)."""
         self._limits.configure(url, delay=delay, concurrency=concurrency)
 
     async def allowed(self, url: str) -> bool:

@@ -39,6 +39,31 @@ def _host_key(url: str) -> str:
     return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
+def site_key(url: str | httpx.URL) -> str:
+    """The server that politeness limits apply to: the host without `www.` / `amp.`, with its port
+    when not the scheme's default. example.com and www.example.com, over http or https, take one
+    gate: an outlet's URLs come in both forms (links, redirects) and load the same servers."""
+    return _site_key(str(url))
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_key(url: str) -> str:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    for prefix in ("www.", "amp."):
+        if host.startswith(prefix) and host.count(".") > 1:
+            host = host[len(prefix) :]
+            break
+    if ":" in host:
+        host = f"[{host}]"
+    default = 443 if parts.scheme.lower() == "https" else 80
+    return host if port in (None, default) else f"{host}:{port}"
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if unreadable."""
     if value is None:
@@ -158,21 +183,22 @@ class HostGate:
 
 
 class HostLimits:
-    """The gates of every host seen in a run, created on first use with the configured defaults."""
+    """The gates of every host seen in a run (by site_key), created on first use with the
+    configured defaults."""
 
     def __init__(self) -> None:
         self._gates: dict[str, HostGate] = {}
         self._configured: dict[str, tuple[float, int]] = {}
 
     def configure(self, url: str, *, delay: float, concurrency: int) -> None:
-        key = host_key(url)
+        key = site_key(url)
         self._configured[key] = (delay, concurrency)
         gate = self._gates.get(key)
         if gate is not None:
             gate.reconfigure(delay=delay, concurrency=concurrency)
 
     def gate(self, url: str | httpx.URL) -> HostGate:
-        key = host_key(url)
+        key = site_key(url)
         gate = self._gates.get(key)
         if gate is None:
             delay, concurrency = self._configured.get(key, (DEFAULT_DELAY, DEFAULT_CONCURRENCY))
