@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +44,7 @@ EXIT_STATUSES = f"""\b
 Exit status:
   {EXIT_OK}  every due outlet ran without errors
   {EXIT_PARTIAL}  the run finished but some URLs or outlets failed (see `scraper runs`)
-  {EXIT_CONFIG}  the config is invalid or unreadable
+  {EXIT_CONFIG}  the config is invalid or unreadable, or a file or folder it names cannot be used
   {EXIT_LOCKED}  another run holds the archive's lock (use --wait to queue)
   {EXIT_TOTAL_FAILURE}  nothing could be reached
   {EXIT_INTERRUPTED} interrupted (SIGINT/SIGTERM); work committed so far is kept"""
@@ -82,6 +83,14 @@ class ScraperGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except OSError as exc:
+            # A path from the config that cannot be used (a data folder that cannot be created, a
+            # read-only archive, an export target in a missing folder): one line, not a traceback.
+            if isinstance(exc, BrokenPipeError) or (ctx.obj and ctx.obj.get("debug")):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(EXIT_CONFIG)
         except ScraperError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -249,9 +258,35 @@ def run_command(
 @config_option
 def check_config(config_path: str | None) -> None:
     """Validate the config file without fetching anything."""
+    from .subscription import login_problems
+
     settings = load_config(config_path)
+    problems = [
+        *_path_problems(settings.database_path, folder=False),
+        *_path_problems(settings.warc_path, folder=True),
+        *(problem for outlet in settings.outlets.values() for problem in login_problems(outlet, settings)),
+    ]
+    if problems:
+        raise ConfigError(f"{settings.path}: " + "; ".join(problems))
     click.echo(f"{settings.path}: OK, {len(settings.outlets)} outlet(s): {', '.join(settings.outlets)}")
     click.echo(f"archive: {settings.database_path}")
+
+
+def _path_problems(path: Path, *, folder: bool) -> list[str]:
+    """Why the archive file or WARC folder at `path` could not be created or written, if it could not."""
+    if path.exists():
+        if folder != path.is_dir():
+            return [f"{path} is {'not ' if folder else ''}a folder"]
+        writable = os.access(path, os.W_OK | (os.X_OK if folder else 0))
+        return [] if writable else [f"{path} is not writable"]
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return [f"{path} cannot be created: {parent} is not a folder"]
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return [f"{path} cannot be created: {parent} is not writable"]
+    return []
 
 
 @cli.command()

@@ -120,6 +120,29 @@ async def _verify(login: LoginSettings, fetcher: Fetcher, cookies: httpx.Cookies
         )
 
 
+def login_problems(outlet: Outlet, settings: Settings) -> list[str]:
+    """What would stop the outlet's login before any request is sent (check-config): a cookies
+    file that cannot be used, a missing form URL, credentials' environment variables unset."""
+    login = outlet.login
+    if login is None:
+        return []
+    try:
+        if login.cookies_file:
+            load_cookies_file(settings.resolve(login.cookies_file))
+            return []
+        if not login.url:
+            raise LoginError(f"outlet '{outlet.slug}': login needs either 'url' (a login form) or 'cookies_file'")
+        problems = []
+        for name, what in ((login.username_env, "username"), (login.password_env, "password")):
+            try:
+                _secret(name, what, outlet)
+            except LoginError as exc:
+                problems.append(str(exc))
+        return problems
+    except LoginError as exc:
+        return [str(exc)]
+
+
 async def open_session(outlet: Outlet, settings: Settings, fetcher: Fetcher) -> httpx.Cookies:
     """Log in once and return the session's cookie jar; raise LoginError with a clear reason."""
     login = outlet.login

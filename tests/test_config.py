@@ -129,6 +129,48 @@ def test_check_config_command_exit_status_and_no_traceback(tmp_path: Path) -> No
     assert "1 outlet(s): mj" in result.stdout
 
 
+def _scraper(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "scraper", *args], capture_output=True, text=True, env=full_env, check=False
+    )
+
+
+def test_check_config_finds_unusable_paths_and_logins_without_fetching(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n")
+    cookies.chmod(0o644)
+    config = write(
+        tmp_path,
+        '[archive]\ndatabase = "blocker/archive.db"\nwarc_dir = "blocker"\n'
+        + MINIMAL
+        + '[outlets.mj.login]\nurl = "https://www.themj.co.uk/login"\nusername_env = "MJ_TEST_USER"\n'
+        + '[outlets.lgc]\nname = "LGC"\nhome = "https://www.lgcplus.com/"\n'
+        + '[outlets.lgc.login]\ncookies_file = "cookies.txt"\n',
+    )
+    result = _scraper("check-config", "--config", str(config), env={"MJ_TEST_USER": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    for expected in (
+        "archive.db cannot be created: ",
+        "blocker is not a folder",
+        "environment variable MJ_TEST_USER (login.username_env) is empty or unset",
+        "login.password_env is not set",
+        "the cookies file is readable by other users (mode 644)",
+    ):
+        assert expected in result.stderr, (expected, result.stderr)
+
+
+def test_an_archive_path_that_cannot_be_created_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    config = write(tmp_path, '[archive]\ndatabase = "blocker/data/archive.db"\n' + MINIMAL)
+    for command in ("run", "reextract"):
+        result = _scraper(command, "--config", str(config))
+        assert result.returncode == 2, (command, result.stderr)
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+        assert result.stderr.startswith("Error: "), (command, result.stderr)
+
+
 def test_docs_config_reference_is_current() -> None:
     assert (ROOT / "docs" / "config.md").read_text(encoding="utf-8") == config_reference(), (
         "docs/config.md is stale: run `python -m scraper.config > docs/config.md`"
