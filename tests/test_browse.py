@@ -419,6 +419,27 @@ def test_fts_query_escapes_like_datasette() -> None:
     assert fts_query("AND (") == '"AND" "("'
 
 
+def test_search_date_filters_compare_instants(archive_path: Path, tmp_path: Path) -> None:
+    # The stored queries' SQL run on a real SQLite copy (fts_query registered as Datasette's plugin does).
+    path = tmp_path / "offsets.db"
+    shutil.copy(archive_path, path)
+    conn = sqlite3.connect(path)
+    conn.create_function("fts_query", 1, fts_query)
+    with conn:
+        # 04:30 UTC on 20 Nov, written in New York time; 23:00 UTC on 19 Nov, written in Cairo time.
+        conn.execute("UPDATE articles SET published = '2026-11-19T23:30:00-05:00' WHERE id = 1")
+        conn.execute("UPDATE articles SET published = '2026-11-20T01:00:00+02:00' WHERE id = 11")
+    queries = {query.name: query.sql for query in CANNED_QUERIES}
+
+    def ids(name: str, **params: str) -> set[int]:
+        return {row[0] for row in conn.execute(queries[name], {"q": '"adult social care precept"', **params})}
+
+    assert ids("search", outlet="", since="2026-11-20", until="") == {1}
+    assert ids("search", outlet="", since="", until="2026-11-20") == {10, 11}
+    assert ids("search_latest", outlet="", since="2026-11-20T00:00:00+00:00") == {1}
+    conn.close()
+
+
 def test_highlight_keeps_everything_but_marks_escaped() -> None:
     assert str(highlight_marks("<b>x</b> <mark>care</mark>")) == "&lt;b&gt;x&lt;/b&gt; <mark>care</mark>"
 
@@ -693,6 +714,15 @@ def test_runs(archive_path: Path) -> None:
     )
     missing = CliRunner().invoke(runs, ["--database", str(archive_path), "--run", "99"])
     assert missing.exit_code == 2 and "no run 99" in missing.output
+
+
+def test_stats_and_runs_are_not_cut_to_80_columns_off_a_terminal(archive_path: Path) -> None:
+    # Cron mail and files: no terminal, no COLUMNS. The tables keep their dates and numbers whole.
+    for command in (stats, runs):
+        result = CliRunner(env={"COLUMNS": None}).invoke(command, ["--database", str(archive_path)])
+        assert result.exit_code == 0, result.output
+        assert "…" not in result.stdout, result.stdout
+    assert "4 min 10 s" in CliRunner(env={"COLUMNS": None}).invoke(runs, ["--database", str(archive_path)]).stdout
 
 
 def test_an_archive_from_before_the_counts_table(tmp_path: Path) -> None:

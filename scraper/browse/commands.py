@@ -7,6 +7,7 @@ them to its group (`cli.add_command(serve)` ...); `python -m scraper.browse` run
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import tempfile
@@ -260,7 +261,10 @@ def _duration(seconds: float | None) -> str:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False)
+    # Off a terminal (cron mail, a pipe, a file) rich would assume 80 columns and cut dates and
+    # counts to "202…": a wide page reads better there. COLUMNS, when set, still decides.
+    wide = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
+    return Console(highlight=False, width=200 if wide else None)
 
 
 def _errors_table(errors: list[dict[str, Any]], run: int, limit: int | None) -> Any:

@@ -57,7 +57,7 @@ SEARCH = CannedQuery(
         "Full-text search over title and text (porter stemming: 'council' also finds 'councils'). "
         'Words are all required; put a phrase in double quotes, e.g. "social care". Matches are '
         "marked in the title and snippet; the 50 best matches first. Optional: outlet slug, published "
-        "since / until (YYYY-MM-DD)."
+        "since (YYYY-MM-DD, included) / until (YYYY-MM-DD, not included)."
     ),
     params=("q", "outlet", "since", "until"),
     sql="""
@@ -69,8 +69,9 @@ FROM articles_fts
 JOIN articles a ON a.id = articles_fts.rowid
 WHERE articles_fts MATCH fts_query(:q)
   AND (:outlet = '' OR a.outlet = :outlet)
-  AND (:since = '' OR a.published >= :since)
-  AND (:until = '' OR a.published < :until)
+  -- julianday() reads each date's UTC offset; text would order 23:30-05:00 before 01:00+02:00
+  AND (:since = '' OR julianday(a.published) >= julianday(:since))
+  AND (:until = '' OR julianday(a.published) < julianday(:until))
 ORDER BY articles_fts.rank
 LIMIT 50
 """,
@@ -94,7 +95,7 @@ FROM articles_fts
 JOIN articles a ON a.id = articles_fts.rowid
 WHERE articles_fts MATCH fts_query(:q)
   AND (:outlet = '' OR a.outlet = :outlet)
-  AND (:since = '' OR a.published >= :since)
+  AND (:since = '' OR julianday(a.published) >= julianday(:since))
 -- FTS5 walks its index in rowid order and stops at the LIMIT: no scoring of every match
 ORDER BY articles_fts.rowid DESC
 LIMIT 50
@@ -201,8 +202,8 @@ VERSION_HISTORY = CannedQuery(
     title="An article's version history",
     description=(
         "Every archived version of one article (by id, or any URL it was seen under), oldest first, "
-        "ending with the current one. changed names what differs from the previous version "
-        "(text, title, access)."
+        "ending with the current one. On an archived version, changed names what the next version "
+        "changed (text, title, access)."
     ),
     params=("article",),
     sql="""
