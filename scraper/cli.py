@@ -372,6 +372,7 @@ def extract(source: str, url: str | None, as_json: bool, outlet_slug: str | None
     """
     import asyncio
     import gzip
+    import zlib
 
     from .extract import article_to_dict, extract_article
     from .fetch import Fetcher
@@ -400,9 +401,14 @@ def extract(source: str, url: str | None, as_json: bool, outlet_slug: str | None
         except OSError as exc:
             raise click.BadParameter(f"cannot read {source}: {exc.strerror}", param_hint="SOURCE") from None
         if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        from .fetch import decode
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError, zlib.error) as exc:  # cut short, or a bad checksum
+                raise click.BadParameter(f"{source} is not a readable gzip file ({exc})", param_hint="SOURCE") from None
+        from .fetch import decode, looks_binary
 
+        if looks_binary(data):
+            raise click.BadParameter(f"{source} is not an HTML page (binary content)", param_hint="SOURCE")
         html = decode(data, None)[0]
         page_url = url or path.resolve().as_uri()
     article = extract_article(html, page_url, rules, paywall)

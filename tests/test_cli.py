@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 from scraper.sample_outlet import SampleServer, build_site
@@ -61,6 +62,24 @@ def test_extract_command_on_a_file_prints_text_and_json(tmp_path: Path) -> None:
     assert record["authors"] == ["MJ reporter"]
     missing = run_scraper("extract", str(tmp_path / "missing.html"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_extract_command_refuses_binary_files_and_broken_gzip(tmp_path: Path) -> None:
+    page = gzip.compress(b"<html><body><p>Councils have agreed a two-year pay deal.</p></body></html>")
+    rng = random.Random(7)
+    cases = {
+        "noise.html": bytes(rng.randrange(1, 256) for _ in range(4096)),  # no NUL byte
+        "program.html": b"\x7fELF\x02\x01\x01" + bytes(range(1, 200)) * 5,
+        "cut.html.gz": page[: len(page) // 2],
+        "crc.html.gz": page[:-8] + b"\x00\x00\x00\x00" + page[-4:],
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        result = run_scraper("extract", str(tmp_path / name))
+        assert result.returncode == 2, (name, result.stdout[:200], result.stderr)
+        assert "Traceback" not in result.stderr and "Aborted" not in result.stderr, name
+        expected = "not a readable gzip file" if name.endswith(".gz") else "not an HTML page (binary content)"
+        assert expected in result.stderr, (name, result.stderr)
 
 
 def test_help_explains_every_command() -> None:

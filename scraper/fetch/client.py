@@ -56,6 +56,7 @@ _SECRET_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 _TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Magic numbers of formats that are never pages, for responses without a Content-Type.
+_CONTROL_BYTES = bytes([*range(0, 9), 11, *range(14, 27), *range(28, 32), 127])  # ESC kept: ISO-2022-JP
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF", b"ID3")
 
 
@@ -268,9 +269,14 @@ def _is_textual(content_type: str) -> bool:
     )
 
 
-def _looks_binary(body: bytes) -> bool:
+def looks_binary(body: bytes) -> bool:
+    """Whether a body with no Content-Type is a file of another kind (an image, an archive, a program)."""
     head = body[:1024]
-    return head.startswith(_BINARY_MAGIC) or b"\x00" in head
+    if head.startswith(_BINARY_MAGIC) or b"\x00" in head:
+        return True
+    # Text in any charset holds almost no C0 control bytes besides tab, line breaks and form feed.
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > 0.03 * len(head)
 
 
 def _describe(exc: BaseException) -> str:
@@ -597,7 +603,7 @@ class Fetcher:
         else:
             reader.finish()
         body = reader.body()
-        if html_only and not content_type and _looks_binary(body):
+        if html_only and not content_type and looks_binary(body):
             raise NotHTML(f"{url}: not an HTML page (no Content-Type, binary body)", url=url, status=status)
         if reader.truncated:
             log.info("%s: body cut at %d bytes (max_bytes)", url, max_bytes)
