@@ -26,7 +26,7 @@ from .browse.schema import prepare_for_datasette
 from .errors import ArchiveError, LockHeld
 
 SCHEMA_VERSION = 1
-GIVE_UP_AFTER = 3  # revisits of a page that keeps answering 404/410
+GIVE_UP_AFTER = 3  # failures (404/410, redirects home) after which revisits and rediscovery leave a URL alone
 
 # Counters kept per run and outlet; names are what `scraper run` prints.
 COUNTERS = ("discovered", "fetched", "new", "updated", "unchanged", "duplicates", "teasers", "errors")
@@ -122,7 +122,9 @@ class Archive:
             if read_only:
                 if not path.exists():
                     raise ArchiveError(f"{path}: no archive here yet; run `scraper run` first")
-                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                # as_uri() percent-encodes '#', '?' and '%', which a bare f"file:{path}" would read as
+                # the URI's fragment, query or an escape, opening some other (new, empty) file.
+                conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
                 return cls(sqlite_utils.Database(conn), path)
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite_utils.Database(path)
@@ -322,7 +324,9 @@ class Archive:
         self.run_id = cursor.lastrowid
         return cursor.lastrowid
 
-    def start_outlet(self, run_id: int, outlet: str) -> None:
+    def start_outlet(self, run_id: int, outlet: str, *, scheduled: bool = True) -> None:
+        """Open the outlet's row of the run. `scheduled` runs (fetching) also move the outlet's
+        `every` clock in outlet_state; offline jobs (reextract, import-warc) leave it alone."""
         with self.transaction():
             self.db.execute(
                 "INSERT OR IGNORE INTO run_outlets (run_id, outlet, status, "
@@ -332,6 +336,8 @@ class Archive:
                 + ")",
                 [run_id, outlet],
             )
+            if not scheduled:
+                return
             self.db.execute(
                 "INSERT INTO outlet_state (outlet, last_run_started) VALUES (?, ?) "
                 "ON CONFLICT(outlet) DO UPDATE SET last_run_started = excluded.last_run_started",
@@ -351,12 +357,12 @@ class Archive:
             [*counts.values(), run_id, outlet],
         )
 
-    def finish_outlet(self, run_id: int, outlet: str, status: str) -> None:
+    def finish_outlet(self, run_id: int, outlet: str, status: str, *, scheduled: bool = True) -> None:
         with self.transaction():
             self.db.execute(
                 "UPDATE run_outlets SET status = ? WHERE run_id = ? AND outlet = ?", [status, run_id, outlet]
             )
-            if status in ("ok", "partial"):
+            if scheduled and status in ("ok", "partial"):
                 self.db.execute("UPDATE outlet_state SET last_run_finished = ? WHERE outlet = ?", [utc_now(), outlet])
 
     def finish_run(self, run_id: int, status: str, message: str = "") -> dict[str, int]:
@@ -424,24 +430,48 @@ class Archive:
             for row in self.db.execute("SELECT url, etag, last_modified FROM http_cache").fetchall()
         }
 
-    def save_validators(self, validators: Mapping[str, tuple[str | None, str | None]]) -> None:
+    def save_validators(
+        self,
+        validators: Mapping[str, tuple[str | None, str | None]],
+        previous: Mapping[str, tuple[str | None, str | None]] | None = None,
+    ) -> None:
+        """Store discovery's validators: `validators` is the mapping `validators()` gave, as discovery
+        left it; `previous` is a copy taken before discovery (default: the table as it is now). Only
+        the differences are written: new or changed entries upserted, and entries discovery removed
+        (a 404 source, an answer without validators) deleted, so that a stale ETag is not sent
+        again. Writing only the differences also keeps outlets that run side by side, each with its
+        own copy, from putting back or deleting each other's entries."""
         now = utc_now()
-        rows = [
-            {"url": url, "etag": etag, "last_modified": modified, "checked_at": now}
-            for url, (etag, modified) in validators.items()
-        ]
         with self.transaction():
+            if previous is None:
+                previous = self.validators()
+            changed = {url: value for url, value in validators.items() if previous.get(url) != value}
+            removed = [url for url in previous if url not in validators]
+            rows = [
+                {"url": url, "etag": etag, "last_modified": modified, "checked_at": now}
+                for url, (etag, modified) in changed.items()
+            ]
             if rows:
                 self.db.table("http_cache").upsert_all(rows, pk="url")
+            for url in removed:
+                self.db.execute("DELETE FROM http_cache WHERE url = ?", [url])
 
     def known(self, canonical_url: str) -> int | None:
         """The article id a canonical URL is archived under, if any."""
         row = self.db.execute("SELECT article_id FROM aliases WHERE url = ?", [canonical_url]).fetchone()
         return int(row[0]) if row else None
 
+    def only_redirected_to(self, url: str) -> bool:
+        """Whether a URL known in `aliases` was never queued itself: the archive reached it only as
+        where other URLs led (a redirect's target, a declared canonical), not as a page of its own."""
+        return self.db.execute("SELECT 1 FROM frontier WHERE url = ?", [url]).fetchone() is None
+
     def enqueue(self, rows: Iterable[Mapping[str, Any]]) -> int:
         """Add URLs to the frontier, keyed by canonical URL (`url`), with the URL to fetch (`fetch_url`),
-        outlet, found_via and lastmod; URLs already in the frontier are kept as they are."""
+        outlet, found_via and lastmod; returns how many were new. URLs already in the frontier are
+        kept as they are, except that a `failed` one seen again is tried again until it has failed
+        GIVE_UP_AFTER times: a 403/404/410 is often passing (an embargo, a CDN not yet in step), and
+        the publisher listing the URL again says it should exist."""
         now = utc_now()
         added = 0
         with self.transaction():
@@ -451,7 +481,14 @@ class Archive:
                     "status, attempts) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0)",
                     [row["url"], row["fetch_url"], row["outlet"], row["found_via"], row.get("lastmod"), now],
                 )
-                added += cursor.rowcount
+                if cursor.rowcount:
+                    added += cursor.rowcount
+                    continue
+                self.db.execute(
+                    "UPDATE frontier SET status = 'pending' WHERE url = ? AND status = 'failed' "
+                    f"AND attempts < {GIVE_UP_AFTER}",
+                    [row["url"]],
+                )
         return added
 
     def enqueue_done(self, url: str, fetch_url: str, outlet: str, found_via: str) -> None:
@@ -463,13 +500,25 @@ class Archive:
         )
 
     def requeue(self, urls: Iterable[str], found_via: str) -> None:
+        """Queue archived articles again, named by any URL in `aliases` (say `canonical_url`). The
+        frontier is keyed by the URL discovered, which is often not the canonical URL the page
+        declared, so the frontier rows are found through the article's aliases. One row per
+        article is queued (the first discovered that has not been given up); nothing is queued when
+        one is pending already."""
         with self.transaction():
             for url in urls:
+                row = self.db.execute(
+                    "SELECT f.url FROM aliases a JOIN aliases b ON b.article_id = a.article_id "
+                    "JOIN frontier f ON f.url = b.url WHERE a.url = ? "
+                    "ORDER BY f.status != 'pending', "
+                    f"f.status = 'failed' AND f.attempts >= {GIVE_UP_AFTER}, f.discovered_at, f.url LIMIT 1",
+                    [url],
+                ).fetchone()
                 self.db.execute(
                     # A page that failed for good (404, 410) three times in a row is left alone.
                     "UPDATE frontier SET status = 'pending', found_via = ? WHERE url = ? AND status != 'pending' "
                     f"AND NOT (status = 'failed' AND attempts >= {GIVE_UP_AFTER})",
-                    [found_via, url],
+                    [found_via, row[0] if row else url],
                 )
 
     def pending(self, outlet: str, limit: int | None = None) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -121,6 +122,9 @@ class ArchivingFetcher:
     async def robots_txt(self, url: str) -> str | None:
         return await self.fetcher.robots_txt(url)
 
+    async def robots_unavailable(self, url: str) -> bool:
+        return await self.fetcher.robots_unavailable(url)
+
     async def get_with_ref(
         self,
         url: str,
@@ -196,8 +200,11 @@ class ArticleWriter:
                 {"text": old.text, "title": old.title, "access": old.access},
                 {"text": article.text, "title": article.title, "access": access.label},
             )
-            # A teaser never replaces full text we already hold (e.g. after a subscription lapsed).
-            downgrade = access.label == "teaser" and old.access != "teaser"
+            # A teaser never replaces full text we already hold (e.g. after a subscription lapsed),
+            # and nor does a page with no text at all (an empty 200 from a CDN, an error page).
+            downgrade = (access.label == "teaser" and old.access != "teaser") or (
+                not article.text.strip() and bool(old.text.strip())
+            )
             for url in aliases:
                 archive.add_alias(url, article_id)
             if not changed or downgrade:
@@ -289,8 +296,8 @@ class OutletRun:
         subscriber = self.session.active
 
         validators = self.archive.validators()
+        previous = dict(validators)
         found = await discover(self.outlet, self.fetcher, validators)
-        self.archive.save_validators(validators)
         for url, message in found.errors:
             self.error(url, "discover", message)
 
@@ -307,8 +314,11 @@ class OutletRun:
                         "lastmod": candidate.lastmod,
                     }
                 )
-        added = self.archive.enqueue(rows)
+        # The sources' validators commit with the URLs they gave, never before: once saved, the next
+        # run gets a 304 from each source and would never see URLs lost by a crash in between.
         with self.archive.transaction():
+            added = self.archive.enqueue(rows)
+            self.archive.save_validators(validators, previous)
             self.archive.bump(self.run_id, slug, discovered=added)
         if self.outlet.revisit_days:
             self.archive.requeue(self.archive.revisit_candidates(slug, self.outlet.revisit_days), "revisit")
@@ -346,6 +356,30 @@ class OutletRun:
         self.archive.finish_outlet(self.run_id, slug, self.result.status)
         return self.result
 
+    def misdirected(self, canonical: str, fetch_url: str, final_url: str, article_id: int | None) -> str | None:
+        """Why a redirect's target must not be archived as the URL asked for, or None when it may.
+
+        A deleted story is commonly redirected to the home page, or to some catch-all page. Taken
+        at face value, the home page would replace the story archived under this URL, and every
+        later story redirected there would be aliased to it and never fetched again."""
+        target = self.canonical(final_url)
+        asked = {canonical, self.canonical(fetch_url)}
+        if target in asked:
+            return None
+        parts = urlsplit(target)
+        # A root with a query ("/?p=123", WordPress' default permalink) is an article, not the home page.
+        if target == self.canonical(self.outlet.home) or (parts.path in ("", "/") and not parts.query):
+            return f"{fetch_url}: redirected to the home page ({final_url}); the story is not there"
+        owner = self.archive.known(target)
+        if owner is None or owner == article_id:
+            return None
+        # The target is archived as another article. A story we hold must not take another's text;
+        # a new URL may join that article only when the target is a page of its own (in the
+        # frontier), not a page that other URLs were merely redirected to.
+        if article_id is not None or self.archive.only_redirected_to(target):
+            return f"{fetch_url}: redirected to {final_url}, which is archived as another article"
+        return None
+
     async def fetch_and_store(self, canonical: str, fetch_url: str) -> None:
         slug = self.outlet.slug
         article_id = self.archive.known(canonical)
@@ -370,6 +404,14 @@ class OutletRun:
                 else:  # 5xx, 429, timeouts, resets: passing trouble
                     self.archive.mark(canonical, "pending", str(exc))
             self.error(fetch_url, "fetch", exc)
+            return
+        wrong_target = self.misdirected(canonical, fetch_url, page.final_url, article_id)
+        if wrong_target is not None:
+            # Like a 404: the story is not there (any more). Nothing is stored or aliased, so that
+            # neither the archived story nor later stories redirected to the same page take its text.
+            with self.archive.transaction():
+                self.archive.mark(canonical, "failed", wrong_target)
+            self.error(fetch_url, "fetch", wrong_target)
             return
         if page.not_modified and article_id is not None:
             with self.archive.transaction():
@@ -396,6 +438,14 @@ class OutletRun:
             self.error(self.outlet.login.url or "", "login", checked.error)
         if checked.retry:
             await self.fetch_and_store(canonical, fetch_url)  # once more, with the renewed session
+            return
+        if not article.text.strip():
+            # An empty 200 (a CDN hiccup, an error page served as 200) is passing trouble: the URL
+            # stays pending and is tried again next run, and archived text is never replaced by it.
+            message = f"{page.final_url}: the page had no article text"
+            with self.archive.transaction():
+                self.archive.mark(canonical, "pending", message)
+            self.error(fetch_url, "extract", message)
             return
         access = classify(article, subscriber_session=checked.subscriber)
         with self.archive.transaction():

@@ -70,7 +70,8 @@ class _Session:
 
     def writer(self, outlet: str) -> ArticleWriter:
         if outlet not in self.writers:
-            self.archive.start_outlet(self.run_id, outlet)
+            # No fetching happens here: the outlets' `every` schedules are not moved.
+            self.archive.start_outlet(self.run_id, outlet, scheduled=False)
             self.writers[outlet] = ArticleWriter(self.settings, self.archive, outlet, self.run_id)
         return self.writers[outlet]
 
@@ -84,7 +85,9 @@ class _Session:
     def close(self, interrupted: bool = False) -> None:
         try:
             for outlet in self.writers:
-                self.archive.finish_outlet(self.run_id, outlet, "partial" if self.report.errors else "ok")
+                self.archive.finish_outlet(
+                    self.run_id, outlet, "partial" if self.report.errors else "ok", scheduled=False
+                )
             status = "interrupted" if interrupted else "partial" if self.report.errors else "ok"
             self.archive.finish_run(self.run_id, status, self.message)
         finally:

@@ -18,7 +18,8 @@ Sitemaps, feeds and listing pages are fetched with the previous run's validators
 nothing (the pipeline keeps its own frontier of URLs not fetched yet). The home page is fetched in
 full when feed or link discovery needs it, since a 304 would hide the feed and section links on it.
 URLs from sitemaps and feeds are kept unless clearly not articles; scraped links must look like
-articles (see .links). Candidates robots.txt forbids are left out.
+articles (see .links). Candidates robots.txt forbids are left out; those whose host's robots.txt
+could not be read this run are kept (the fetch checks robots.txt again).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class FetcherLike(Protocol):
 
     async def allowed(self, url: str) -> bool: ...
 
+    async def robots_unavailable(self, url: str) -> bool: ...
+
     async def robots_txt(self, url: str) -> str | None: ...
 
 
@@ -79,6 +82,7 @@ class DiscoveryResult:
 
     `sources` keys: "sitemap", "news-sitemap", "feed", "links" (candidates first found there),
     "fetched", "not-modified" (304 answers), "disallowed" (candidates robots.txt forbids),
+    "robots-unavailable" (candidates kept although their host's robots.txt could not be read),
     "rejected" (URLs judged not to be articles)."""
 
     candidates: list[Candidate]
@@ -188,8 +192,13 @@ class _Discovery:
                     self.found[url] = Candidate(url, self.outlet.slug, known.found_via, lastmod)
                 continue
             if not await self.fetcher.allowed(url):
-                self.sources["disallowed"] += 1
-                continue
+                # A host whose robots.txt could not be read this run (5xx, DNS) refused nothing: its
+                # URLs are kept, or they would never be offered again once the source answers 304.
+                # The fetch asks robots.txt again and leaves them pending while it stays unreadable.
+                if not await self.fetcher.robots_unavailable(url):
+                    self.sources["disallowed"] += 1
+                    continue
+                self.sources["robots-unavailable"] += 1
             self.found[url] = Candidate(url, self.outlet.slug, found_via, lastmod)
             self.sources[found_via] += 1
 

@@ -342,6 +342,11 @@ class Fetcher:
         robots = await self._robots_for(url)
         return robots.allows(url, self.settings.user_agent)
 
+    async def robots_unavailable(self, url: str) -> bool:
+        """Whether the host's robots.txt could not be read this run (5xx, DNS, timeout): then `allowed`
+        is False without any refusal by the publisher."""
+        return (await self._robots_for(url)).verdict == "unavailable"
+
     async def robots_txt(self, url: str) -> str | None:
         """The text of the robots.txt governing `url`, when the host has one."""
         robots = await self._robots_for(url)

@@ -108,6 +108,16 @@ def test_reextract_since_compares_instants_and_refuses_a_non_date(archived: Path
     assert refused.returncode == 2 and "is not a date" in refused.stderr
 
 
+def test_reextract_leaves_the_outlets_fetch_schedule_alone(archived: Path) -> None:
+    # `every` counts from the last run that fetched: an offline job must not make cron skip the next fetch.
+    db = archived / "archive.db"
+    before = rows(db, "SELECT outlet, last_run_started, last_run_finished FROM outlet_state")
+    assert before and all(row[2] for row in before)
+    result = run_scraper("reextract", "--config", str(archived / "config.toml"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT outlet, last_run_started, last_run_finished FROM outlet_state") == before
+
+
 def test_import_warc_from_another_capture(archived: Path, tmp_path: Path, site: Site) -> None:
     files = sorted((archived / "warc").glob("*.warc.gz"))
     source = rows(archived / "archive.db", "SELECT url FROM articles")[0][0]
