@@ -117,7 +117,8 @@ class Archive:
         self.payload_buffer: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False) -> Archive:
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Archive:
+        path = Path(path)
         try:
             if read_only:
                 if not path.exists():
@@ -601,7 +602,11 @@ class Archive:
         so the full-text and daily-counts triggers fire as for any insert. One statement per batch
         matters: FTS5 writes the terms it has gathered as a new index segment at every statement
         savepoint, so a statement per row would write a segment per article and merge them all
-        later, about twice the work (benchmarks/archive.py)."""
+        later, about twice the work (benchmarks/archive.py).
+
+        Rows are stored as given, except that a missing `version` is 1 and a missing `first_seen`
+        is `fetched_at` (else now). Each row's `outlet` must be in `outlets` (upsert_outlets).
+        Nothing is derived from the text: no deduplication, aliases or content hash."""
         known = set(self.db.table("articles").columns_dict)
         inserted = 0
         for batch in _batches(rows, batch_size):
@@ -609,13 +614,30 @@ class Archive:
             if unknown := [column for column in columns if column not in known]:
                 raise ArchiveError(f"{self.path}: articles has no column {', '.join(map(repr, unknown))}")
             names = ", ".join(f'"{column}"' for column in columns)
+            moved = ", ".join(f'"{column}"' for column in dict.fromkeys([*columns, "version", "first_seen"]))
+            values = ", ".join(
+                "COALESCE(version, 1)"
+                if column == "version"
+                else "COALESCE(first_seen, fetched_at, ?)"
+                if column == "first_seen"
+                else f'"{column}"'
+                for column in dict.fromkeys([*columns, "version", "first_seen"])
+            )
+            outlets = {str(row.get("outlet")) for row in batch}
+            if missing := outlets - {row[0] for row in self.db.execute("SELECT slug FROM outlets")}:
+                raise ArchiveError(
+                    f"{self.path}: no outlet {', '.join(map(repr, sorted(missing)))} in `outlets`; "
+                    "add it first (Archive.upsert_outlets)"
+                )
             with self.transaction():
                 self.db.execute("CREATE TEMP TABLE IF NOT EXISTS articles_staging AS SELECT * FROM articles WHERE 0")
                 self.db.conn.executemany(
                     f"INSERT INTO temp.articles_staging ({names}) VALUES ({', '.join('?' for _ in columns)})",
                     [tuple(row.get(column) for column in columns) for row in batch],
                 )
-                self.db.execute(f"INSERT INTO articles ({names}) SELECT {names} FROM temp.articles_staging")
+                self.db.execute(
+                    f"INSERT INTO articles ({moved}) SELECT {values} FROM temp.articles_staging", [utc_now()]
+                )
                 self.db.execute("DELETE FROM temp.articles_staging")
             inserted += len(batch)
         return inserted

@@ -102,6 +102,20 @@ def test_bulk_insert_commits_whole_batches_and_rejects_unknown_columns(tmp_path:
     archive.close()
 
 
+def test_bulk_insert_as_the_readme_shows_it(tmp_path: Path) -> None:
+    # A str path, rows with only the essentials: version and first_seen get their defaults.
+    archive = Archive.open(str(tmp_path / "bulk" / "a.db"))
+    row = {"outlet": "mj", "url": "https://example.org/1", "canonical_url": "https://example.org/1"}
+    rows = [{**row, "title": "Story", "text": "Words.", "access": "free", "fetched_at": "2024-05-01T08:00:00+00:00"}]
+    with pytest.raises(ArchiveError, match=r"no outlet 'mj' in `outlets`; add it first \(Archive.upsert_outlets\)"):
+        archive.insert_articles(rows)
+    archive.upsert_outlets([{"slug": "mj", "name": "The MJ", "home": "https://example.org/"}])
+    assert archive.insert_articles(rows) == 1
+    stored = archive.db.execute("SELECT version, first_seen FROM articles").fetchall()
+    assert stored == [(1, "2024-05-01T08:00:00+00:00")]
+    archive.close()
+
+
 def test_read_only_open_of_missing_archive(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="no archive here yet"):
         Archive.open(tmp_path / "missing.db", read_only=True)
