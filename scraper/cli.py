@@ -174,7 +174,15 @@ def _progress_printer(enabled: bool) -> tuple[Callable[[str, int, int | None], N
     return update, progress
 
 
-def _print_report(report: RunReport, *, as_json: bool, quiet: bool) -> None:
+def _to_stderr(line: str, log_format: str) -> None:
+    """A summary line on stderr; with --log-format json, one more JSON log line (the cron log stays JSON Lines)."""
+    if log_format == "json":
+        record = logging.LogRecord("scraper.summary", logging.WARNING, __file__, 0, line.strip(), None, None)
+        line = JSONLogFormatter().format(record)
+    click.echo(line, err=True)
+
+
+def _print_report(report: RunReport, *, as_json: bool, quiet: bool, log_format: str = "plain") -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         return
@@ -190,11 +198,14 @@ def _print_report(report: RunReport, *, as_json: bool, quiet: bool) -> None:
                 f"new {c.get('new', 0)}, updated {c.get('updated', 0)}, duplicates {c.get('duplicates', 0)}, "
                 f"teasers {c.get('teasers', 0)}, errors {c.get('errors', 0)}"
             )
-        click.echo(line, err=quiet)
+        if quiet:
+            _to_stderr(line, log_format)
+        else:
+            click.echo(line)
         for message in result.messages[:5]:
-            click.echo(f"  {message}", err=True)
+            _to_stderr(f"  {message}", log_format)
         if len(result.messages) > 5:
-            click.echo(f"  ... and {len(result.messages) - 5} more (see `scraper runs`)", err=True)
+            _to_stderr(f"  ... and {len(result.messages) - 5} more (see `scraper runs`)", log_format)
 
 
 def _run_and_report(
@@ -210,7 +221,7 @@ def _run_and_report(
             report = run(settings, options, update)
     else:
         report = run(settings, options, update)
-    _print_report(report, as_json=as_json, quiet=quiet)
+    _print_report(report, as_json=as_json, quiet=quiet, log_format=log_format)
     return report
 
 

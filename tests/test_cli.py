@@ -40,6 +40,12 @@ def test_quiet_still_reports_failures(tmp_path: Path) -> None:
     result = run_scraper("run", "--config", str(config), "--quiet")
     assert result.returncode == 4
     assert "gone: failed" in result.stderr
+    # With JSON logs, the failure summary is JSON lines too: the cron log stays one format.
+    as_json = run_scraper("run", "--config", str(config), "--quiet", "--log-format", "json")
+    assert as_json.returncode == 4
+    lines = [json.loads(line) for line in as_json.stderr.splitlines()]
+    assert any(line["message"].startswith("gone: failed") for line in lines)
+    assert all(line["logger"] and line["level"] for line in lines)
 
 
 def test_extract_command_on_a_file_prints_text_and_json(tmp_path: Path) -> None:
