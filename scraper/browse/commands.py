@@ -258,6 +258,9 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+_OFFLINE_JOBS = frozenset({"reextract", "import-warc"})
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -298,12 +301,15 @@ def _runs_table(summaries: list[RunSummary], title: str) -> Any:
     for run in summaries:
         status = run.status or "?"
         style = {"ok": "green", "partial": "yellow"}.get(status, "red" if status != "running" else "")
-        failed = "; ".join(part for part in (run.not_ok, run.error_kinds, run.message) if part)
+        # reextract and import-warc runs carry their job's name as message: a kind of run, no failure.
+        job = run.message if run.message in _OFFLINE_JOBS else None
+        failed = "; ".join(part for part in (run.not_ok, run.error_kinds, None if job else run.message) if part)
+        shown = f"[{style}]{status}[/]" if style else status
         table.add_row(
             str(run.run),
             (run.started_at or "")[:19].replace("T", " "),
             _duration(run.duration_s),
-            f"[{style}]{status}[/]" if style else status,
+            f"{shown} ({job})" if job else shown,
             *(str(n) for n in (run.fetched, run.new, run.updated, run.duplicates, run.teasers, run.errors)),
             failed or "-",
         )

@@ -116,6 +116,10 @@ def test_reextract_leaves_the_outlets_fetch_schedule_alone(archived: Path) -> No
     result = run_scraper("reextract", "--config", str(archived / "config.toml"), "--json")
     assert result.returncode == 0, result.stderr
     assert rows(db, "SELECT outlet, last_run_started, last_run_finished FROM outlet_state") == before
+    # `scraper runs` names the job beside its status, not under "What failed".
+    listing = run_scraper("runs", "--config", str(archived / "config.toml"))
+    line = next(line for line in listing.stdout.splitlines() if "reextract" in line)
+    assert "ok (reextract)" in line and line.rstrip(" │").endswith("-"), line
 
 
 def test_import_warc_from_another_capture(archived: Path, tmp_path: Path, site: Site) -> None:
