@@ -16,7 +16,7 @@ from .discover import classify_page, classify_url
 from .errors import ConfigError, ScraperError
 from .extract import extract_article
 from .pipeline import ArticleWriter, open_warc
-from .warc import WarcReader, WarcRef, iter_page_refs
+from .warc import WarcReader, WarcRef, iter_page_refs, looks_like_warc
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,8 @@ def import_warc(
     for path in paths:
         if not path.is_file():
             raise ScraperError(f"{path}: no such WARC file")
+        if not looks_like_warc(path):
+            raise ScraperError(f"{path}: not a WARC or ARC file (plain or gzip'ed)")
     session = _Session(settings, "import-warc", wait)
     archive = session.archive
     interrupted = True

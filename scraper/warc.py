@@ -598,6 +598,20 @@ def iter_pages(path: Path, *, max_body: int = DEFAULT_MAX_BODY, only_ok: bool = 
         yield page
 
 
+def looks_like_warc(path: Path) -> bool:
+    """Whether the file starts as a WARC or ARC file does (plain or gzip'ed), so that a page or an
+    archive of another kind given to import-warc is refused up front rather than read as nothing."""
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4096)
+            if head.startswith(b"\x1f\x8b"):
+                stream.seek(0)
+                head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(stream.read(4096), 64)
+    except (OSError, zlib.error):
+        return False
+    return head.lstrip(b"\r\n").startswith((b"WARC/", b"filedesc://"))
+
+
 def iter_page_refs(
     path: Path, *, max_body: int = DEFAULT_MAX_BODY, only_ok: bool = True
 ) -> Iterator[tuple[WarcRef, Page]]:

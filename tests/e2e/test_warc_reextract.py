@@ -136,6 +136,15 @@ def test_import_warc_from_another_capture(archived: Path, tmp_path: Path, site: 
     again = run_scraper("import-warc", *map(str, files), "--config", str(config), "--json")
     assert json.loads(again.stdout)["counts"].get("new", 0) == 0
     assert rows(tmp_path / "archive.db", "SELECT COUNT(*) FROM articles")[0][0] == len(original)
+    # A page, or a gzip'ed page, is no WARC file: refused with a message, nothing read.
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>Not a WARC file at all.</p></body></html>")
+    zipped = tmp_path / "page.html.gz"
+    zipped.write_bytes(gzip.compress(page.read_bytes()))
+    for path in (page, zipped):
+        refused = run_scraper("import-warc", str(path), "--config", str(config))
+        assert refused.returncode == 1, refused.stderr
+        assert f"{path}: not a WARC or ARC file" in refused.stderr
 
 
 def test_session_cookies_never_reach_the_warc(tmp_path: Path) -> None:
