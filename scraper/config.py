@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from selectolax.lexbor import LexborHTMLParser
 
 from .errors import ConfigError
@@ -48,6 +48,15 @@ def _check_http_url(value: str) -> str:
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads true as 1; in a config file `delay = true` is a mistake, not a number.
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation in (int, float, int | None):
+            raise ValueError(f"must be a number, not {str(value).lower()}")
+        return value
 
 
 class ArchiveSettings(_Section):
@@ -310,6 +319,8 @@ def _describe(error: Any) -> str:
     if kind == "missing":
         return f"missing required key '{key}'"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if kind in ("tuple_type", "list_type"):
+        message = "Input should be an array, e.g. [\"...\"]"  # TOML's word, not Python's
     return f"'{key}': {message}"
 
 
