@@ -320,7 +320,7 @@ def _describe(error: Any) -> str:
         return f"missing required key '{key}'"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind in ("tuple_type", "list_type"):
-        message = "Input should be an array, e.g. [\"...\"]"  # TOML's word, not Python's
+        message = 'Input should be an array, e.g. ["..."]'  # TOML's word, not Python's
     return f"'{key}': {message}"
 
 
