@@ -57,10 +57,18 @@ class StoredArticle:
     last_modified: str | None
 
 
+def read_only_uri(path: Path) -> str:
+    """SQLite's read-only URI for `path`: as_uri() quotes '#', '?' and '%', which a bare
+    f"file:{path}" would read as the URI's fragment, query or an escape (another, empty file)."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
 class ArchiveLock:
     """An OS file lock (flock) beside the database; it dies with the process, so it never goes stale."""
 
     def __init__(self, database: Path) -> None:
+        # Resolved, so that two configs reaching one archive through a symlink take the same lock.
+        database = Path(database).resolve()
         self.path = database.with_name(database.name + ".lock")
         self._fd: int | None = None
 
@@ -123,9 +131,7 @@ class Archive:
             if read_only:
                 if not path.exists():
                     raise ArchiveError(f"{path}: no archive here yet; run `scraper run` first")
-                # as_uri() percent-encodes '#', '?' and '%', which a bare f"file:{path}" would read as
-                # the URI's fragment, query or an escape, opening some other (new, empty) file.
-                conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+                conn = sqlite3.connect(read_only_uri(path), uri=True)
                 return cls(sqlite_utils.Database(conn), path)
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite_utils.Database(path)

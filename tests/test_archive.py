@@ -116,6 +116,20 @@ def test_bulk_insert_as_the_readme_shows_it(tmp_path: Path) -> None:
     archive.close()
 
 
+def test_one_lock_for_one_archive_whatever_the_path_to_it(tmp_path: Path) -> None:
+    # Two configs reaching the same file through a symlink must not run at once.
+    Archive.open(tmp_path / "real" / "archive.db").close()
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / "archive.db").symlink_to(tmp_path / "real" / "archive.db")
+    first = ArchiveLock(tmp_path / "real" / "archive.db")
+    first.acquire()
+    try:
+        with pytest.raises(LockHeld):
+            ArchiveLock(tmp_path / "link" / "archive.db").acquire()
+    finally:
+        first.release()
+
+
 def test_read_only_open_of_missing_archive(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="no archive here yet"):
         Archive.open(tmp_path / "missing.db", read_only=True)

@@ -716,6 +716,17 @@ def test_runs(archive_path: Path) -> None:
     assert missing.exit_code == 2 and "no run 99" in missing.output
 
 
+def test_browse_commands_open_archives_whose_path_has_uri_characters(archive_path: Path, tmp_path: Path) -> None:
+    for name in ("h#1", "q?1", "p%41"):
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copy(archive_path, folder / "archive.db")
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(stats, ["--database", str(folder / "archive.db")])
+        assert result.exit_code == 0, (name, result.output)
+        assert "12 articles" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h#1", "p%41", "q?1"]  # no stray empty files
+
+
 def test_stats_and_runs_are_not_cut_to_80_columns_off_a_terminal(archive_path: Path) -> None:
     # Cron mail and files: no terminal, no COLUMNS. The tables keep their dates and numbers whole.
     for command in (stats, runs):

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 import sqlite_utils
 
+from ..archive import read_only_uri
 from ..config import CONFIG_ENV_VAR, load_config
 from ..errors import ArchiveError
 from .export import EXPORT_FORMATS, ExportFormat, export_articles
@@ -73,7 +74,7 @@ def archive_path(config_path: str | None, database: str | None) -> Path:
 @contextmanager
 def read_only(path: Path) -> Iterator[sqlite_utils.Database]:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         db = sqlite_utils.Database(conn)
         if not db["articles"].exists():
             raise ArchiveError(f"{path}: not a scraper archive (no articles table)")
@@ -115,7 +116,7 @@ def _ensure_prepared(path: Path) -> None:
     The one write `serve` makes, a short transaction (SQLite serialises it with a running scrape);
     skipped with a warning when the file is not writable, since the archive stays browsable apart
     from the charts and weekly/monthly queries."""
-    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    probe = sqlite3.connect(read_only_uri(path), uri=True)
     try:
         names = {row[0] for row in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
