@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scraper.archive import Archive
 from scraper.browse import prepare_for_datasette
-from scraper.browse.plugins.scraper_browse import fts_query
+from scraper.browse.plugins.scraper_browse import fts_query, register_functions
 from scraper.browse.queries import ARTICLES_PER_WEEK, SEARCH, SEARCH_LATEST
 from scraper.browse.schema import COUNTS_TRIGGERS, FTS_SETTINGS
 
@@ -433,7 +433,7 @@ def measure_queries(path: Path, repeat: int, phrases: int, seed: int) -> None:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     print(f"queries on {rows:,} articles:")
-    db.create_function("fts_query", 1, fts_query, deterministic=True)
+    register_functions(db)
     measure_phrases(db, sample_phrases(phrases, seed), max(1, repeat // 2))
     print(f"search for chosen phrases, median of {repeat} runs after a warm-up:")
     blank = {"outlet": "", "since": "", "until": ""}

@@ -29,7 +29,7 @@ from scraper.browse import CANNED_QUERIES, COUNTS_TABLE, prepare_for_datasette, 
 from scraper.browse.commands import _ensure_prepared, export, runs, stats
 from scraper.browse.export import JSON_COLUMNS, SKIPPED_COLUMNS, column_types
 from scraper.browse.metadata import METADATA_FILE, metadata_json
-from scraper.browse.plugins.scraper_browse import fts_query, highlight_marks
+from scraper.browse.plugins.scraper_browse import day_param, fts_query, highlight_marks, register_functions
 from scraper.browse.schema import COUNTS_TRIGGERS, FTS_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -419,12 +419,13 @@ def test_fts_query_escapes_like_datasette() -> None:
     assert fts_query("AND (") == '"AND" "("'
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # sqlite3 reports the ValueError
 def test_search_date_filters_compare_instants(archive_path: Path, tmp_path: Path) -> None:
     # The stored queries' SQL run on a real SQLite copy (fts_query registered as Datasette's plugin does).
     path = tmp_path / "offsets.db"
     shutil.copy(archive_path, path)
     conn = sqlite3.connect(path)
-    conn.create_function("fts_query", 1, fts_query)
+    register_functions(conn)
     with conn:
         # 04:30 UTC on 20 Nov, written in New York time; 23:00 UTC on 19 Nov, written in Cairo time.
         conn.execute("UPDATE articles SET published = '2026-11-19T23:30:00-05:00' WHERE id = 1")
@@ -437,7 +438,22 @@ def test_search_date_filters_compare_instants(archive_path: Path, tmp_path: Path
     assert ids("search", outlet="", since="2026-11-20", until="") == {1}
     assert ids("search", outlet="", since="", until="2026-11-20") == {10, 11}
     assert ids("search_latest", outlet="", since="2026-11-20T00:00:00+00:00") == {1}
+    # A year or a month means its first day ("2030" is no Julian day number); junk is an error.
+    assert ids("search", outlet="", since="2030", until="") == set()
+    assert ids("search", outlet="", since="2026-11", until="") == {1, 11}
+    with pytest.raises(sqlite3.OperationalError):
+        ids("search", outlet="", since="last tuesday", until="")
     conn.close()
+
+
+def test_day_param_reads_the_date_forms_analysts_type() -> None:
+    assert day_param("") == ""
+    assert day_param("2024") == "2024-01-01T00:00:00"
+    assert day_param("2024-05") == "2024-05-01T00:00:00"
+    assert day_param("20240501") == "2024-05-01T00:00:00"
+    assert day_param("2024-05-01T09:30+02:00") == "2024-05-01T09:30:00+02:00"
+    with pytest.raises(ValueError, match="not a date like 2024-05-01"):
+        day_param("May")
 
 
 def test_highlight_keeps_everything_but_marks_escaped() -> None:

@@ -3,8 +3,9 @@
 Datasette passes every parameter as text and an omitted one as '', so optional filters read
 `(:p = '' OR column = :p)` and numbers go through CAST. The weekly, monthly and access-mix queries
 read `article_days` (see scraper.browse.schema), which stays small whatever the archive's size.
-`fts_query()` is registered by the bundled Datasette plugin (scraper.browse.plugin): it turns what
-someone types into a safe FTS5 query the way Datasette's own search box does.
+`fts_query()` and `day_param()` are registered by the bundled Datasette plugin (scraper.browse.plugin): the
+first turns what someone types into a safe FTS5 query the way Datasette's own search box does, the second
+reads a date parameter ("2024", "2024-05", "2024-05-01", "20240501", with a time) or refuses it.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ JOIN articles a ON a.id = articles_fts.rowid
 WHERE articles_fts MATCH fts_query(:q)
   AND (:outlet = '' OR a.outlet = :outlet)
   -- julianday() reads each date's UTC offset; text would order 23:30-05:00 before 01:00+02:00
-  AND (:since = '' OR julianday(a.published) >= julianday(:since))
-  AND (:until = '' OR julianday(a.published) < julianday(:until))
+  AND (:since = '' OR julianday(a.published) >= julianday(day_param(:since)))
+  AND (:until = '' OR julianday(a.published) < julianday(day_param(:until)))
 ORDER BY articles_fts.rank
 LIMIT 50
 """,
@@ -95,7 +96,7 @@ FROM articles_fts
 JOIN articles a ON a.id = articles_fts.rowid
 WHERE articles_fts MATCH fts_query(:q)
   AND (:outlet = '' OR a.outlet = :outlet)
-  AND (:since = '' OR julianday(a.published) >= julianday(:since))
+  AND (:since = '' OR julianday(a.published) >= julianday(day_param(:since)))
 -- FTS5 walks its index in rowid order and stops at the LIMIT: no scoring of every match
 ORDER BY articles_fts.rowid DESC
 LIMIT 50
@@ -141,7 +142,7 @@ ARTICLES_PER_WEEK = CannedQuery(
 SELECT outlet, date(day, 'weekday 0', '-6 days') AS week,
        SUM(articles) AS articles, SUM(articles) - SUM(duplicates) AS originals
 FROM article_days
-WHERE day != '' AND (:outlet = '' OR outlet = :outlet) AND (:since = '' OR day >= :since)
+WHERE day != '' AND (:outlet = '' OR outlet = :outlet) AND (:since = '' OR day >= substr(day_param(:since), 1, 10))
 GROUP BY outlet, week
 ORDER BY week, outlet
 """,
@@ -159,7 +160,7 @@ ACCESS_MIX = CannedQuery(
 SELECT d.outlet, coalesce(o.name, d.outlet) AS outlet_name,{_ACCESS_SUMS}
 FROM article_days d
 LEFT JOIN outlets o ON o.slug = d.outlet
-WHERE (:since = '' OR d.day >= :since)
+WHERE (:since = '' OR d.day >= substr(day_param(:since), 1, 10))
 GROUP BY d.outlet
 ORDER BY 3 DESC
 """,

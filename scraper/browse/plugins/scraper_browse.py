@@ -2,7 +2,7 @@
 
 - `fts_query(text)`, an SQL function that turns what someone typed into a safe FTS5 query, as
   Datasette's own search box does (words are all required, "quoted phrases" kept), so the stored
-  search query never fails on stray punctuation.
+  search query never fails on stray punctuation; `day_param(text)` reads a date parameter.
 - Cells of stored-query results that carry FTS5 `<mark>` highlights render as highlighted text;
   everything else in the cell stays escaped.
 - `/-/charts`: articles per week per outlet and the access mix per outlet, drawn as SVG in the
@@ -14,7 +14,7 @@ Datasette loads this file by path, so imports are absolute.
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from datasette import hookimpl
@@ -36,9 +36,33 @@ def fts_query(text: str | None) -> str:
     return query or '""'
 
 
+def day_param(text: str | None) -> str:
+    """A stored query's date parameter as ISO 8601 that SQLite's julianday() reads: '' stays '' (no
+    filter); "2024" and "2024-05" mean their first day; "20240501" and times with offsets are
+    accepted. Anything else is an error, not a silent empty result (julianday('2030') would even
+    read a bare year as a Julian day number)."""
+    value = (text or "").strip()
+    if not value:
+        return ""
+    if value.isdigit() and len(value) == 4:
+        value += "-01-01"
+    elif len(value) == 7 and value[4] == "-":
+        value += "-01"
+    try:
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date like 2024-05-01") from None
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the stored queries use (also for running them outside Datasette)."""
+    conn.create_function("fts_query", 1, fts_query, deterministic=True)
+    conn.create_function("day_param", 1, day_param, deterministic=True)
+
+
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    conn.create_function("fts_query", 1, fts_query, deterministic=True)
+    register_functions(conn)
 
 
 def highlight_marks(value: str) -> Markup:
