@@ -2,9 +2,10 @@
 
 Heuristics (`classify_url`), from the URL's shape only, with no per-site rule:
 
-- never articles ("other"): other sites (host, ignoring www., and port must match home), non-HTTP
-  links, files by extension (.pdf, images, media, archives, .xml ...), utility paths (login,
-  subscribe, account, search, privacy, feed ...) and search queries (?q=, ?s=);
+- never articles ("other"): other sites (the host, ignoring www., the scheme and IDNA spelling,
+  and any non-default port must match home), non-HTTP links, files by extension (.pdf, images,
+  media, archives, .xml ...), utility paths (login, subscribe, account, search, privacy, feed ...)
+  and search queries (?q=, ?s=);
 - listing pages: the home page, paths with a listing word as a segment (tag, topic, category,
   section, author, page, archive, ...), `?page=N`, date archives (/2024/05/ with nothing after),
   paths of at most three segments whose last one is a single word (/business, /news/world), and
@@ -107,18 +108,37 @@ def absolute_url(base: str, href: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", _untracked(parts.query), ""))
 
 
+def _host_key(hostname: str) -> str:
+    """The host as sites are compared: lower-case, no trailing dot, no leading www. (while a dot
+    remains), and IDNA-encoded, so that a Unicode home matches the punycode URLs of its sitemaps."""
+    host = hostname.lower().rstrip(".")
+    if host.startswith("www.") and host.count(".") > 1:
+        host = host[4:]
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host  # not a valid IDN: compared as written, it can still equal itself
+
+
 def _site(url: str) -> tuple[str, int | None] | None:
     try:
         parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port
     except ValueError:
         return None
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    # One site over http and https: an outlet's home, sitemaps and links mix both schemes. Only an
+    # explicit port other than the scheme's default makes another server (as fetch.limits.site_key).
+    if port == (443 if parts.scheme.lower() == "https" else 80):
+        port = None
+    host = _host_key(parts.hostname or "")
     return (host, port) if host else None
 
 
 def same_site(url: str, home: str) -> bool:
-    """Same host as the home page (ignoring a leading www.) and same port."""
+    """Same host as the home page (ignoring a leading www., the scheme and IDNA spelling) and the
+    same explicit non-default port, if any."""
     site = _site(url)
     return site is not None and site == _site(home)
 
@@ -144,10 +164,22 @@ def find_feed_links(html: str, base_url: str) -> list[str]:
         if absolute is None or absolute in found:
             continue
         # A comments feed lists the same articles again, with #fragments; it costs a request for nothing.
-        if re.search(r"comments?\b", f"{attrs.get('title') or ''} {absolute}", re.IGNORECASE):
+        if _is_comments_feed(attrs.get("title") or "", absolute):
             continue
         found.append(absolute)
     return found
+
+
+# Comment feeds by title ("Comments on: ...", "Blog » Comments Feed") or URL (/comments/feed,
+# ?feed=comments-rss2, wp-commentsrss2.php). Always the plural: "Comment", "Comment and analysis"
+# or /comment/rss.xml name an opinion section, whose feed lists articles.
+_COMMENTS_TITLE = re.compile(r"\bcomments\s*(?::|on\b|for\b|feed\b|rss\b|atom\b)", re.IGNORECASE)
+_COMMENTS_URL = re.compile(r"(?:^|/)comments(?:/|$)|comments[-_.]?(?:feed|rss|atom)", re.IGNORECASE)
+
+
+def _is_comments_feed(title: str, url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(_COMMENTS_TITLE.search(title) or _COMMENTS_URL.search(f"{parts.path}?{parts.query}"))
 
 
 def links_with_context(html: str, base_url: str) -> list[tuple[str, bool]]:

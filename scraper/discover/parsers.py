@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import defusedxml.ElementTree as SafeET
 import feedparser
@@ -228,17 +229,22 @@ def _parse_wellformed_feed(data: bytes, url: str) -> list[tuple[str, str | None]
     well-formed feed, so that feedparser's lenient parser gets a go."""
     root = ""
     entries: list[tuple[str, str | None]] = []
+    # xml:base of each open element, resolved against its parent's: Atom feeds (and some RSS) give
+    # relative links that mean nothing against the feed's own URL.
+    bases: list[str] = []
     try:
         for event, elem in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=False):
             name = _local(elem.tag)
             if event == "start":
+                bases.append(_xml_base(elem, bases[-1] if bases else url))
                 if not root:
                     root = name
                     if root not in ("rss", "rdf", "feed"):
                         return None
                 continue
+            base = bases.pop() if bases else url
             if name in ("item", "entry"):
-                entry = _xml_entry(elem, url)
+                entry = _xml_entry(elem, base)
                 if entry is not None and len(entries) < MAX_FEED_ENTRIES:
                     entries.append(entry)
                 elem.clear()
@@ -249,27 +255,50 @@ def _parse_wellformed_feed(data: bytes, url: str) -> list[tuple[str, str | None]
     return entries if root else None
 
 
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def _xml_base(elem: Any, parent: str) -> str:
+    """The base URL in effect inside `elem`: its xml:base resolved against the parent's, if any."""
+    declared = elem.get(_XML_BASE)
+    if not declared or not declared.strip():
+        return parent
+    try:
+        return urljoin(parent, declared.strip())
+    except ValueError:
+        return parent
+
+
+def _http_url(text: str | None) -> str | None:
+    text = text.strip() if text else ""
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
 def _xml_entry(elem: Any, base: str) -> tuple[str, str | None] | None:
+    """(link, date) of an RSS <item> or Atom <entry>; `base` is the xml:base in effect for it."""
     link: str | None = None
     guid: str | None = None
+    atom_id: str | None = None
     dates: dict[str, str] = {}
     for child in elem:
         name = _local(child.tag)
         if name == "link":
-            rel = child.get("rel", "alternate")
+            # Atom's rel defaults to alternate, and link relations are case-insensitive.
+            rel = (child.get("rel") or "alternate").strip().lower()
             href = child.get("href")  # Atom
             if href is not None:
                 if rel == "alternate" and link is None:
-                    link = href
+                    link = absolute_url(_xml_base(child, base), href)
             elif child.text and child.text.strip() and link is None:  # RSS
-                link = child.text
+                link = absolute_url(_xml_base(child, base), child.text)
         elif name == "guid" and child.get("isPermaLink", "true").lower() != "false":
-            guid = child.text
+            guid = _http_url(child.text)
+        elif name == "id" and atom_id is None:
+            # An Atom id is often a tag: or urn: name, but when it is an http(s) URL it is the page.
+            atom_id = _http_url(child.text)
         elif name in ("pubdate", "published", "date", "issued", "updated", "modified") and child.text:
             dates.setdefault(name, child.text)
-    if link is None and guid and guid.strip().startswith(("http://", "https://")):
-        link = guid
-    absolute = absolute_url(base, link)
+    absolute = link or absolute_url(base, guid) or absolute_url(base, atom_id)
     if absolute is None:
         return None
     for name in ("published", "pubdate", "issued", "date", "updated", "modified"):

@@ -3,7 +3,8 @@
 Sources (an explicit config value replaces the guess for its kind):
 
 1. sitemaps: `outlet.sitemaps`, else the Sitemap: lines of robots.txt, else /sitemap.xml; indexes
-   are followed (newest child first, at most MAX_SITEMAPS_PER_RUN files, MAX_SITEMAP_DEPTH deep);
+   are followed (newest child first, at most MAX_SITEMAPS_PER_RUN files, MAX_SITEMAP_DEPTH deep),
+   to children on the index's own site only (others are reported as an error, not fetched);
    gzipped and Google News sitemaps are read, the news ones with their publication dates;
 2. feeds: `outlet.feeds`, else the RSS/Atom <link rel="alternate"> of the home page, else the first
    of COMMON_FEED_PATHS that answers with a feed;
@@ -16,7 +17,9 @@ Sources (an explicit config value replaces the guess for its kind):
 
 Sitemaps, feeds and listing pages are fetched with the previous run's validators; a 304 gives
 nothing (the pipeline keeps its own frontier of URLs not fetched yet). The home page is fetched in
-full when feed or link discovery needs it, since a 304 would hide the feed and section links on it.
+full when feed or link discovery needs it, since a 304 would hide the feed and section links on it;
+so are sitemap indexes and listing pages whose listing links are followed (no validators are kept
+for them), since a 304 would hide the children, which change while their parent does not.
 URLs from sitemaps and feeds are kept unless clearly not articles; scraped links must look like
 articles (see .links). Candidates robots.txt forbids are left out; those whose host's robots.txt
 could not be read this run are kept (the fetch checks robots.txt again).
@@ -36,7 +39,7 @@ from urllib.parse import urlsplit
 from ..config import Outlet
 from ..errors import FetchError, ParseError, RobotsDisallowed
 from ..models import Candidate, Page
-from .links import classify_url, find_feed_links, links_with_context, url_shape
+from .links import classify_url, find_feed_links, links_with_context, same_site, url_shape
 from .parsers import parse_feed, parse_robots_sitemaps, parse_sitemap, sort_key
 
 log = logging.getLogger(__name__)
@@ -249,7 +252,21 @@ class _Discovery:
         if result.urls or result.children:
             self.structured_sources += 1
         self.collect(result.urls, "news-sitemap" if result.is_news else "sitemap", strict=False)
-        return result.children
+        if not result.children:
+            return []
+        # An index answering 304 would hide its children, and a child changes (new stories) while
+        # the index naming it does not: an index is always fetched in full, its children each keep
+        # their own validators.
+        self.validators.pop(url, None)
+        # The sitemaps protocol lets an index name sitemaps on its own site only (other hosts come
+        # from robots.txt Sitemap: lines); following others would send requests to any server a
+        # sitemap names. The final URL counts too: a sitemap moved to a CDN names files there.
+        own = [child for child in result.children if same_site(child, url) or same_site(child, page.final_url)]
+        if len(own) < len(result.children):
+            foreign = [child for child in result.children if child not in own]
+            message = f"{len(foreign)} child sitemap(s) on another site not followed (first: {foreign[0]})"
+            self.errors.append((url, message))
+        return own
 
     async def feeds(self) -> None:
         if self.outlet.feeds is not None:
@@ -294,7 +311,7 @@ class _Discovery:
             frontier = list(outlet.sections)
         visited = {outlet.home}
         budget = outlet.max_section_pages
-        for _depth in range(outlet.section_depth):
+        for depth in range(outlet.section_depth):
             level = [url for url in dict.fromkeys(frontier) if url not in visited][:budget]
             if not level:
                 break
@@ -302,9 +319,14 @@ class _Discovery:
             visited.update(level)
             pages = await asyncio.gather(*(self._fetch(url, html_only=True, guessed=False) for url in level))
             frontier = []
-            for page in pages:
+            for url, page in zip(level, pages, strict=True):
                 if page is not None and not page.not_modified and page.text:
-                    frontier.extend(self._harvest(page))
+                    listings = self._harvest(page)
+                    frontier.extend(listings)
+                    if listings and depth + 1 < outlet.section_depth:
+                        # Its listing links are followed next: a 304 next run would hide them, and
+                        # the pages they lead to change while this one does not (as sitemap indexes).
+                        self.validators.pop(url, None)
 
     def _harvest(self, page: Page) -> list[str]:
         """Add the page's article links; return its listing links (the next level)."""
