@@ -14,6 +14,9 @@ row    paywall_cut          page paywalled?                     subscriber    la
 4      False                no                                  any           free
 =====  ===================  ==================================  ============  ===========================
 
+A page that shows a meter message ("You have 2 free articles left") is never credited to the
+subscription (row 2 becomes `free`): the site did not recognise the reader.
+
 Row 1: only the public part was captured, with or without a session (a session that did not
 unlock the article, e.g. an expired login, still yields a teaser). Row 2: the page is behind a
 wall and the full text came through the reader's subscription. Row 3: the publisher declares
@@ -46,8 +49,15 @@ def classify(article: Article, *, subscriber_session: bool) -> Access:
         why = f" ({cut_by.kind}: {cut_by.detail})" if cut_by is not None else ""
         session = " although a subscriber session was used" if subscriber_session else ""
         return Access("teaser", declared, f"only the public teaser was served{session}{why}")
-    if evidence is not None and subscriber_session:
+    meter = next((s for s in article.paywall_signals if s.kind == "meter"), None)
+    if evidence is not None and subscriber_session and meter is None:
         return Access("subscriber", declared, f"full text fetched with the reader's subscription; {evidence}")
+    if meter is not None and subscriber_session:
+        # A meter ("2 free articles left") is shown to readers the site does not know: the full
+        # text came through the free-article allowance, not the subscription.
+        return Access(
+            "free", declared, f"full text served under the outlet's meter ({meter.detail}), not the subscription"
+        )
     if evidence is not None:
         return Access("free", declared, f"full text served without a subscription, though {evidence}")
     if declared is False:

@@ -6,6 +6,7 @@ import difflib
 import os
 import re
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -20,11 +21,18 @@ CONFIG_ENV_VAR = "SCRAPER_CONFIG"
 DEFAULT_USER_AGENT = "scraper/0.1 (paywall-aware research archiver; +https://github.com/scraper-archive/scraper)"
 # Tokens of the search-engine and social crawlers that publishers serve full text to.
 _CRAWLER_UA_RE = re.compile(
-    r"googlebot|google-inspectiontool|adsbot-google|mediapartners-google|storebot-google|bingbot|bingpreview|"
-    r"msnbot|slurp|duckduckbot|baiduspider|yandex(?:bot)?|applebot|petalbot|facebookexternalhit|facebot|"
-    r"twitterbot|linkedinbot",
+    r"google|adsbot|bingbot|bingpreview|msnbot|slurp|duckduckbot|baiduspider|yandex(?:bot)?|applebot|petalbot|"
+    r"facebookexternalhit|facebot|twitterbot|linkedinbot|ia_archiver|archive\.org_bot",
     re.IGNORECASE,
 )
+# Services that serve other sites' pages from a cache, an archive or past their paywall.
+_MIRROR_HOSTS = frozenset(
+    {
+        "web.archive.org", "archive.org", "archive.ph", "archive.today", "archive.is", "archive.li", "archive.md",
+        "archive.vn", "archive.fo", "webcache.googleusercontent.com", "cachedview.nl", "12ft.io", "r.jina.ai",
+        "removepaywall.com", "removepaywalls.com", "1ft.io", "smry.ai", "ghostarchive.org",
+    }
+)  # fmt: skip
 _SELECTOR_CHECK_TREE = LexborHTMLParser("<p></p>")
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -43,6 +51,18 @@ def _check_http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) URL")
+    if parts.username is not None or parts.password is not None:
+        # URLs are logged and archived; credentials go in login.username_env / password_env.
+        raise ValueError(
+            f"'{parts.scheme}://…@{parts.hostname}…' holds a user name or password; "
+            "use login.username_env and login.password_env"
+        )
+    host = parts.hostname.lower().removeprefix("www.")
+    if host in _MIRROR_HOSTS or any(host.endswith("." + mirror) for mirror in _MIRROR_HOSTS):
+        raise ValueError(
+            f"{value!r} is a cache, archive or paywall-bypass service, not the outlet: "
+            "fetch the outlet's own site (full text only through your subscription)"
+        )
     return value
 
 
@@ -96,7 +116,9 @@ class FetchSettings(_Section):
     @classmethod
     def _own_user_agent(cls, value: str) -> str:
         # Publishers let search engines past their paywalls: posing as one would circumvent it.
-        crawler = _CRAWLER_UA_RE.search(value)
+        # NFKC folds look-alikes ("Ｇooglebot"); zero-width characters are dropped before matching.
+        folded = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", unicodedata.normalize("NFKC", value))
+        crawler = _CRAWLER_UA_RE.search(folded)
         if crawler:
             raise ValueError(
                 f"names a search engine's crawler ({crawler.group(0)!r}); identify this scraper instead "

@@ -77,6 +77,12 @@ def load_cookies_file(path: Path) -> httpx.Cookies:
         ) from None
     if not len(jar):
         raise LoginError(f"{path}: the cookies file holds no cookies")
+    for cookie in jar:
+        # Exporters (curl, browser extensions) write expiry 0 for session cookies; http.cookiejar
+        # reads 0 as 1970 and would never send them.
+        if not cookie.expires:
+            cookie.expires = None
+            cookie.discard = True
     return httpx.Cookies(jar)
 
 

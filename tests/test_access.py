@@ -42,6 +42,14 @@ def test_row2_strong_signal_without_declaration_is_subscriber() -> None:
     assert "gate-element" in access.reason
 
 
+def test_a_meter_shown_to_a_session_means_the_subscription_did_not_count() -> None:
+    meter = PaywallSignal("meter", "you have 2 free articles left", "strong")
+    access = classify(article(declared=True, signals=(DECLARED, meter)), subscriber_session=True)
+    assert access.label == "free"
+    assert "meter" in access.reason and "2 free articles left" in access.reason
+    assert classify(article(declared=True, signals=(DECLARED, meter)), subscriber_session=False).label == "free"
+
+
 def test_row3_declared_paywall_with_full_text_and_no_session_is_free() -> None:
     access = classify(article(declared=True, signals=(DECLARED,)), subscriber_session=False)
     assert access.label == "free"

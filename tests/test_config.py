@@ -69,7 +69,17 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         (
             '[fetch]\nuser_agent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"\n'
             + MINIMAL,
-            "'fetch.user_agent': names a search engine's crawler ('Googlebot')",
+            "'fetch.user_agent': names a search engine's crawler ('Google')",
+        ),
+        ('[fetch]\nuser_agent = "Ｇooglebot/2.1"\n' + MINIMAL, "names a search engine's crawler ('Google')"),
+        ('[fetch]\nuser_agent = "ia_archiver"\n' + MINIMAL, "crawler ('ia_archiver')"),
+        (
+            '[outlets.mj]\nname = "x"\nhome = "https://web.archive.org/web/2024/https://www.ft.com/"\n',
+            "'outlets.mj.home': 'https://web.archive.org/web/2024/https://www.ft.com/' is a cache, archive or",
+        ),
+        (
+            MINIMAL + '[outlets.mj.login]\nurl = "https://reader:hunter2@www.themj.co.uk/login"\n',
+            "'outlets.mj.login.url': 'https://…@www.themj.co.uk…' holds a user name or password",
         ),
         ('[fetch]\nuser_agent = "Mozilla/5.0 (compatible; bingbot/2.0)"\n' + MINIMAL, "crawler ('bingbot')"),
     ],

@@ -22,6 +22,7 @@ from scraper.subscription import (
     open_session,
     shows_logged_in,
 )
+from tests.test_fetch_server import LocalServer
 
 COOKIE_LINE = "example.org\tFALSE\t/\tFALSE\t{expiry}\tsid\t{value}\n"
 HEADER = "# Netscape HTTP Cookie File\n"
@@ -51,6 +52,16 @@ def test_expired_cookies_are_kept_for_the_site_to_judge(tmp_path: Path) -> None:
     # Browsers export session cookies with expiry 0; the outlet, not the file, says whether they still work.
     path = cookies_file(tmp_path, HEADER + COOKIE_LINE.format(expiry=0, value="abc123"))
     assert load_cookies_file(path).get("sid") == "abc123"
+
+
+def test_session_cookies_with_expiry_0_are_sent(tmp_path: Path) -> None:
+    # curl and browser extensions write 0 for a session cookie; it must reach the site, not be dropped as 1970.
+    with LocalServer() as server:
+        server.route("/page", "<p>ok</p>")
+        line = COOKIE_LINE.format(expiry=0, value="abc123").replace("example.org", "127.0.0.1")
+        cookies = load_cookies_file(cookies_file(tmp_path, HEADER + line))
+        httpx.get(server.url + "/page", cookies=cookies)
+        assert server.hits_for("/page")[0].headers.get("cookie") == "sid=abc123"
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
