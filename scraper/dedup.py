@@ -10,9 +10,13 @@ Four questions, answered in the order the pipeline asks them:
    archive's size.
 4. Did a revisited article change? `what_changed` names what differs: text, title, access.
 
+A page's declared canonical URL is trusted only as far as its text: `same_story` tells whether a
+page that declares another archived page's URL carries that page's story at all.
+
 A copy links to the earliest copy by publication date, whatever order the pages were fetched in:
 `keep_earliest_original` turns the links round when an earlier-published copy is archived after a
-later one (discovery hands out newest first, and outlets run concurrently).
+later one (discovery hands out newest first, and outlets run concurrently). Links follow the text:
+`relink_after_change` measures them again when a new version changes a row's text.
 
 Nothing here opens, commits or rolls back a transaction: the caller wraps each article in one.
 
@@ -62,6 +66,7 @@ __all__ = [
     "DEFAULT_NEAR_THRESHOLD",
     "NUM_BINS",
     "ROWS",
+    "SAME_STORY_SIMILARITY",
     "SHINGLE_WORDS",
     "TRACKING_PARAMS",
     "FormerStory",
@@ -72,7 +77,9 @@ __all__ = [
     "keep_earliest_original",
     "normalise_text",
     "prefer_canonical",
+    "relink_after_change",
     "same_site",
+    "same_story",
     "what_changed",
 ]
 
@@ -651,3 +658,123 @@ def keep_earliest_original(db: sqlite3.Connection, article_id: int, index: NearD
         index.add(article_id, sketch)
     log.debug("article %d was published before article %d: it is now the story", article_id, former)
     return FormerStory(int(former), str(outlet), run_id, int(version or 1))
+
+
+# --------------------------------------------------------------------------- is a page the same story
+
+
+#: The least similarity at which a page declaring another archived page as its canonical URL is
+#: taken for that page. Well below `DEFAULT_NEAR_THRESHOLD`, since the declaration is itself
+#: evidence and a wrong refusal splits one story in two: an AMP, print or republished copy, even
+#: one edited since, shares most of its shingles, while unrelated stories share only the outlet's
+#: standard sentences. Short briefs full of those can still reach it (see the module doc).
+SAME_STORY_SIMILARITY = 0.3
+
+
+def same_story(
+    text: str | None,
+    title: str | None,
+    other_text: str | None,
+    other_title: str | None,
+    *,
+    threshold: float = SAME_STORY_SIMILARITY,
+) -> bool:
+    """Whether two pages plausibly carry one story: the same content hash, the same non-empty
+    normalised title, or a MinHash estimate of at least `threshold` (measured without the index's
+    word minimum, since a short page is still a page).
+
+    The title counts because a variant may carry only part of the text (an AMP teaser of a
+    paywalled article), which bounds the estimate by the ratio of the two lengths."""
+    if content_hash(text) == content_hash(other_text):
+        return True
+    title_words = normalise_text(title)
+    if title_words and title_words == normalise_text(other_title):
+        return True
+    sketch = sketch_words(normalise_text(text).split())
+    other = sketch_words(normalise_text(other_text).split())
+    return sketch is not None and other is not None and sketch.similarity(other) >= threshold
+
+
+# --------------------------------------------------------------------------- links after a new version
+
+
+def _match(index: NearDuplicateIndex, text: str | None, original_text: str | None) -> bool:
+    """Whether `text` would be linked to `original_text` by the rules a new page is linked by:
+    the same content hash, or a near-duplicate estimate of at least the index's threshold (for texts
+    of at least its `min_words`)."""
+    if text and content_hash(text) == content_hash(original_text):
+        return True
+    sketch, original = index.sketch(text), index.sketch(original_text)
+    return sketch is not None and original is not None and sketch.similarity(original) >= index.threshold
+
+
+def _deduplicate_again(db: sqlite3.Connection, article_id: int, index: NearDuplicateIndex) -> None:
+    """Deduplicate an archived row as if it had just been stored: link it to the earliest story with
+    the same content hash, else to the earliest near duplicate, else make it a story (indexed).
+    As for a new row, an earlier-published copy then becomes the story (`keep_earliest_original`)."""
+    db.execute(
+        "UPDATE articles SET duplicate_of = NULL, duplicate_rule = NULL, similarity = NULL WHERE id = ?",
+        (article_id,),
+    )
+    index.remove(article_id)
+    text, digest = db.execute("SELECT text, content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
+    found: int | None = None
+    if text:
+        row = db.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND duplicate_of IS NULL AND id != ? ORDER BY id LIMIT 1",
+            (digest, article_id),
+        ).fetchone()
+        found = int(row[0]) if row else None
+    sketch = index.sketch(text)
+    if found is None and sketch is not None:
+        near = index.find(sketch, exclude=article_id)
+        found = near[0] if near is not None else None
+    if found is None:
+        if sketch is not None:
+            index.add(article_id, sketch)
+        log.debug("article %d no longer copies its story: it is a story now", article_id)
+        return
+    _link(db, article_id, found)
+    keep_earliest_original(db, article_id, index)
+
+
+def relink_after_change(db: sqlite3.Connection, article_id: int, index: NearDuplicateIndex) -> None:
+    """Bring the links in line with the new text of `article_id` (a new version has just replaced
+    its text), so that no link says "copy" of a text that is no longer there.
+
+    - A story (`duplicate_of IS NULL`) is indexed under its new text. Its copies that still match
+      it (exact, or near at the index's threshold) keep their link, with rule and similarity
+      measured again; the others are deduplicated again, earliest-published first, as if newly
+      archived: they may link to one another (the earliest of a group becomes their story), to
+      another story, or become stories themselves.
+    - A copy that still matches its story keeps the link (measured again); one that no longer
+      does is deduplicated again in the same way.
+
+    Counters are not changed: they say what each run fetched. Runs inside the caller's transaction.
+    """
+    row = db.execute("SELECT duplicate_of, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None:
+        return
+    original, text = row
+    if original is not None:
+        index.remove(article_id)  # copies are never indexed
+        original_text = db.execute("SELECT text FROM articles WHERE id = ?", (original,)).fetchone()[0]
+        if _match(index, text, original_text):
+            _link(db, article_id, original)
+        else:
+            _deduplicate_again(db, article_id, index)
+        return
+    index.reindex(article_id, text)
+    copies = db.execute(
+        "SELECT id, text FROM articles WHERE duplicate_of = ? "
+        "ORDER BY julianday(published) IS NULL, julianday(published), id",
+        (article_id,),
+    ).fetchall()
+    stale: list[int] = []
+    for copy, copy_text in copies:
+        if _match(index, copy_text, text):
+            _link(db, copy, article_id)
+        else:
+            stale.append(copy)
+    for copy in stale:
+        _deduplicate_again(db, copy, index)

@@ -159,6 +159,15 @@ class ArchivingFetcher:
         return page
 
 
+# A paywalled page with less than this share of the words held is taken for a teaser, not an edit.
+_SHORTER_TEXT_SHARE = 0.6
+
+
+def _paywalled(article: Article) -> bool:
+    """Whether the page declares or shows a paywall (declared, or any strong signal)."""
+    return article.paywall_declared is True or any(s.strength == "strong" for s in article.paywall_signals)
+
+
 class ArticleWriter:
     """Writes fetched articles of one outlet into the archive: canonical URL, exact and near duplicates,
     versions. Shared by `scraper run`, `scraper reextract` and `scraper import-warc`."""
@@ -175,6 +184,15 @@ class ArticleWriter:
     def canonical(self, url: str) -> str:
         return dedup.canonical_url(url, extra_tracking_params=self.settings.dedup.tracking_params)
 
+    def declares_its_own_story(self, claimed: int, article: Article) -> bool:
+        """Whether a page that declares the URL of archived article `claimed` as its canonical URL
+        carries that article's story (`dedup.same_story`). A page without text cannot be told
+        apart; it is taken at its word, and the writer never lets it replace archived text."""
+        if not article.text.strip():
+            return True
+        stored = self.archive.stored(claimed)
+        return dedup.same_story(article.text, article.title, stored.text, stored.title)
+
     def store(
         self,
         canonical: str,
@@ -186,12 +204,27 @@ class ArticleWriter:
     ) -> str:
         """Write one fetched article; returns the counter it adds to. Runs inside the article's transaction."""
         archive = self.archive
-        declared = dedup.prefer_canonical(page.final_url, article.canonical_url)
-        aliases = {canonical, self.canonical(page.final_url), self.canonical(declared)}
+        own = self.canonical(page.final_url)
+        declared = self.canonical(dedup.prefer_canonical(page.final_url, article.canonical_url))
         if article_id is None:
-            article_id = next((i for i in map(archive.known, sorted(aliases)) if i is not None), None)
+            # The page's own URLs first: a declaration must not outrank where the page was served.
+            article_id = next((i for i in map(archive.known, (canonical, own)) if i is not None), None)
+        claimed = archive.known(declared) if declared not in (canonical, own) else None
+        if claimed is not None and claimed != article_id:
+            if article_id is None and self.declares_its_own_story(claimed, article):
+                article_id = claimed  # an AMP, print or republished variant of the archived page
+            elif article_id is None:
+                # A CMS template bug (every page of a section declaring one story's URL) must not
+                # turn an unrelated story into a version of that one, nor alias its URL away so
+                # that it is never fetched again: the page is its own article, under its own URL.
+                log.info("%s declares %s as its canonical URL, but is another story", page.final_url, declared)
+                declared = own
+            else:
+                # Already archived under its own row: the declared URL stays with the article it names.
+                declared = archive.stored(article_id).canonical_url
+        aliases = {canonical, own, declared}
         content_hash = dedup.content_hash(article.text)
-        row = article_row(article, access, page, self.canonical(declared), content_hash)
+        row = article_row(article, access, page, declared, content_hash)
         row.update(run_id=self.run_id, warc_file=ref.file, warc_offset=ref.offset)
 
         if article_id is not None:
@@ -201,9 +234,17 @@ class ArticleWriter:
                 {"text": article.text, "title": article.title, "access": access.label},
             )
             # A teaser never replaces full text we already hold (e.g. after a subscription lapsed),
-            # and nor does a page with no text at all (an empty 200 from a CDN, an error page).
-            downgrade = (access.label == "teaser" and old.access != "teaser") or (
-                not article.text.strip() and bool(old.text.strip())
+            # nor does a page with no text at all (an empty 200 from a CDN, an error page), nor a
+            # paywalled page much shorter than the full text held: a teaser that was not recognised
+            # as cut (a prompt in an iframe, a session expired without a telling sign).
+            downgrade = (
+                (access.label == "teaser" and old.access != "teaser")
+                or (not article.text.strip() and bool(old.text.strip()))
+                or (
+                    old.access in ("subscriber", "free")
+                    and _paywalled(article)
+                    and len(article.text.split()) < _SHORTER_TEXT_SHARE * len(old.text.split())
+                )
             )
             for url in aliases:
                 archive.add_alias(url, article_id)
@@ -215,7 +256,11 @@ class ArticleWriter:
                 return "unchanged"
             row.pop("canonical_url")
             archive.new_version(old, changed, row)
-            self.index.reindex(article_id, article.text)
+            if "text" in changed:
+                # Links measured against the old text would otherwise outlive it: a copy would go on
+                # hiding a story that its rewritten original no longer tells (and the index would
+                # find the old text).
+                dedup.relink_after_change(archive.db.conn, article_id, self.index)
             return "updated"
 
         duplicate_of: int | None = archive.first_with_hash(content_hash) if article.text else None
@@ -344,6 +389,10 @@ class OutletRun:
                     self.progress(slug, 1, None)
 
         await asyncio.gather(*(worker() for _ in range(self.outlet.concurrency)))
+        if subscriber and not self.session.active:
+            # The session was lost during the run: the teasers stored since are fetched again by the
+            # next run that has a working subscription.
+            subscription.newly_configured(self.archive, self.outlet, active=False)
 
         counts = self.archive.outlet_counts(self.run_id).get(slug, {})
         self.result.counts = {k: v for k, v in counts.items() if k != "status"}

@@ -18,7 +18,7 @@ import pytest
 from scraper import pipeline
 from scraper.archive import Archive
 from scraper.config import Settings, parse_config
-from scraper.models import Access, Article, Page
+from scraper.models import Access, Article, Page, PaywallSignal
 from scraper.warc import WarcRef
 from tests.helpers import rows
 
@@ -195,6 +195,37 @@ def test_writer_never_replaces_archived_text_with_none(tmp_path: Path, site: Sit
             )  # fmt: skip
         assert outcome == "unchanged"
         assert archive.stored(1).text and archive.stored(1).version == 1
+    finally:
+        archive.close()
+
+
+def test_an_unrecognised_teaser_never_replaces_the_full_text_held(tmp_path: Path, site: Site) -> None:
+    # An expired session brings back the public teaser, whose prompt sits in an iframe the extractor
+    # cannot read: a paywalled page with far fewer words than the stored text is no new version.
+    url = f"{site.url}/news/a-story-about-things"
+    site.routes["/robots.txt"] = robots_with_sitemap(site)
+    site.routes["/sitemap.xml"] = sitemap([url])
+    site.routes["/news/a-story-about-things"] = article("A real story", seed=1)
+    config = settings(tmp_path, site.url)
+    run(config)
+    archive = Archive.open(tmp_path / "archive.db")
+    try:
+        writer = pipeline.ArticleWriter(config, archive, "t", run_id=1)
+        page = Page(url, url, 200, (), b"", "", "utf-8", "2026-11-21T10:00:00+00:00")
+        full = archive.stored(1).text
+        teaser = " ".join(full.split()[:60])
+        declared = PaywallSignal("jsonld:isAccessibleForFree", "false", "declared")
+        paywalled = Article(url, title="A real story", text=teaser, paywall_declared=True, paywall_signals=(declared,))
+        ref = WarcRef("x.warc.gz", 0, "<urn:uuid:x>")
+        with archive.transaction():
+            outcome = writer.store(url, page, paywalled, Access("subscriber", True, "test"), 1, ref)
+        assert outcome == "unchanged"
+        assert archive.stored(1).text == full and archive.stored(1).version == 1
+        # The same shortening on a page without any paywall is an edit, and a new version.
+        edited = Article(url, title="A real story", text=teaser)
+        with archive.transaction():
+            assert writer.store(url, page, edited, Access("free", None, "test"), 1, ref) == "updated"
+        assert archive.stored(1).text == teaser
     finally:
         archive.close()
 

@@ -28,6 +28,10 @@ from .metadata import metadata_json
 from .schema import COUNTS_TABLE, prepare_for_datasette
 from .stats import ArchiveStats, RunSummary, archive_stats, recent_runs, run_errors, runs_as_json
 
+# As on the `scraper` group: these commands are also invoked on their own (tests, other tools), and
+# click remembers a command's help option the first time it is asked for.
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
 __all__ = ["BROWSE_COMMANDS", "datasette_args", "export", "runs", "serve", "stats"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,7 +140,7 @@ def _ensure_prepared(path: Path) -> None:
         click.echo(f"Warning: {path}: cannot add the {COUNTS_TABLE} table ({exc}); charts will be empty.", err=True)
 
 
-@click.command()
+@click.command(context_settings=HELP_OPTIONS)
 @config_option
 @database_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -185,7 +189,7 @@ def iso_time(ctx: click.Context, param: click.Parameter, value: str | None) -> s
         raise click.BadParameter(f"{value!r} is not a date like 2024-05-01 or 2024-05-01T12:00") from None
 
 
-@click.command()
+@click.command(context_settings=HELP_OPTIONS)
 @config_option
 @database_option
 @click.option(
@@ -365,7 +369,7 @@ def _print_stats(summary: ArchiveStats, path: Path) -> None:
         console.print(_errors_table(list(summary.last_run_errors), summary.last_run.run, limit=10))
 
 
-@click.command()
+@click.command(context_settings=HELP_OPTIONS)
 @config_option
 @database_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
@@ -380,7 +384,7 @@ def stats(config_path: str | None, database: str | None, as_json: bool) -> None:
         _print_stats(summary, path)
 
 
-@click.command()
+@click.command(context_settings=HELP_OPTIONS)
 @config_option
 @database_option
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=1), help="Runs to show.")

@@ -309,6 +309,26 @@ def test_session_expiring_mid_run_is_reported_once_and_keeps_full_text(
         assert rows(db, "SELECT COUNT(*) AS n FROM versions WHERE access = 'teaser'")[0]["n"] == labels.count("teaser")
 
 
+def test_teasers_left_by_a_lapse_mid_run_are_fetched_again_by_the_next_working_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = build_site(seed=8, articles=12, free_share=0.1, declared_free_text_share=0.0)
+    with SampleServer(site) as server:
+        cookies = server.cookies_txt(tmp_path / "cookies.txt")
+        config = write_config(tmp_path, {"mj": server.url}, extra=cookie_table(cookies) + "\n")
+        config.write_text(config.read_text().replace("concurrency = 4", "concurrency = 1"))
+        expire_after(site, monkeypatch, 4)
+        run(load_config(config), RunOptions())
+        db = tmp_path / "archive.db"
+        assert rows(db, "SELECT COUNT(*) AS n FROM articles WHERE access = 'teaser'")[0]["n"] >= 3
+        # A fresh cookies.txt, and the very next run (no --refetch-teasers) upgrades the lapse's teasers.
+        monkeypatch.undo()
+        server.cookies_txt(cookies)
+        assert run(load_config(config), RunOptions()).status == "ok"
+        labels = {row["access"] for row, truth in articles_with_truth(db, site) if truth.access == "paywalled"}
+        assert labels == {"subscriber"}
+
+
 def test_expired_form_login_is_renewed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = build_site(seed=9, articles=16, free_share=0.1, declared_free_text_share=0.0)
     for name, value in LOGIN_ENV.items():
