@@ -25,7 +25,7 @@ import sqlite_utils
 from .browse.schema import prepare_for_datasette
 from .errors import ArchiveError, LockHeld
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GIVE_UP_AFTER = 3  # failures (404/410, redirects home) after which revisits and rediscovery leave a URL alone
 
 # Counters kept per run and outlet; names are what `scraper run` prints.
@@ -309,6 +309,12 @@ class Archive:
         if not db.table("articles_fts").exists():
             db.table("articles").enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
         prepare_for_datasette(db)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < version < 2:
+            # Version 1 kept the validators of sitemap indexes, so an unchanged index answered 304
+            # and new child sitemaps were never read: every discovery source is fetched in full once.
+            with db.atomic():
+                db.execute("DELETE FROM http_cache")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # --- outlets and runs --------------------------------------------------------------------

@@ -130,6 +130,22 @@ def test_one_lock_for_one_archive_whatever_the_path_to_it(tmp_path: Path) -> Non
         first.release()
 
 
+def test_a_version_1_archive_forgets_its_discovery_validators_once(tmp_path: Path) -> None:
+    # Version 1 kept sitemap indexes' validators, so an unchanged index hid new child sitemaps.
+    archive = Archive.open(tmp_path / "a.db")
+    archive.save_validators({"https://example.org/sitemap.xml": ('"v1"', None)})
+    archive.db.execute("PRAGMA user_version = 1")
+    archive.close()
+    archive = Archive.open(tmp_path / "a.db")
+    assert archive.validators() == {}
+    assert archive.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    archive.save_validators({"https://example.org/sitemap.xml": ('"v2"', None)})
+    archive.close()
+    archive = Archive.open(tmp_path / "a.db")  # a current archive keeps them
+    assert archive.validators() == {"https://example.org/sitemap.xml": ('"v2"', None)}
+    archive.close()
+
+
 def test_read_only_open_of_missing_archive(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="no archive here yet"):
         Archive.open(tmp_path / "missing.db", read_only=True)
