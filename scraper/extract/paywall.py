@@ -58,19 +58,35 @@ Prompt stripping (finish): each line of the body text is classed as
   BUTTON  a bare call to action ("Subscribe", "Login", "Jetzt abonnieren");
   SALES   a line of at most 40 words in sales language (unlimited access, per month, ...);
   TEXT    anything else.
+  A WALL line must read as a prompt on its own, or stand in a prompt block. On its own: its
+  wall phrase has at most 2 words of its own sentence around it that are not the words prompts
+  are made of ("Create an account or sign in to continue with your reading experience.",
+  "This story is available exclusively to Business Insider subscribers."; with nothing before
+  the phrase, sales talk may follow it), and it quotes nobody ("..., the mayor said."). In a
+  block: the line right before it, or the line right after it (past at most two SALES lines),
+  is a BUTTON, BOX, METER, GATE or such a clear WALL line. Any other WALL line is a sentence of
+  the article ("Residents must register to access the full consultation document on the
+  council website.") and is TEXT. The outlet's phrases, "N% remains" prompts and lines in
+  unspaced scripts (Japanese, Chinese) are always prompts.
   WALL/METER/BOX/GATE lines are removed wherever they are. From each, the removal grows over
   the BUTTON/BOX lines right before it, and after it over BUTTON/BOX/seed lines and (after
-  WALL/METER/GATE) SALES lines; a line of at most 40 words squeezed between two removed lines
-  goes too. Tail rule: from the first WALL/GATE line whose remainder is short (at most 10 lines,
-  150 words, no line over 40 words), everything to the end is the prompt block and is removed.
-  Lines before the block are the teaser and are kept as they are. "Subscribe" inside a
-  sentence, or alone away from any prompt, is kept.
+  WALL/METER/GATE) SALES lines. A line squeezed between two removed lines goes too if it could
+  be part of a prompt block: a prompt class (WALL/METER/BOX/GATE/BUTTON/SALES) or at most 6
+  words. Tail rule: from the first WALL/GATE line whose remainder is short (at most 10 lines,
+  150 words, no line over 40 words) and is all prompt block (every line a prompt class or at
+  most 6 words, never an article sentence), everything to the end is the prompt block and is
+  removed. Lines before the block are the teaser and are kept as they are. "Subscribe" inside
+  a sentence, or alone away from any prompt, is kept. Each step is one pass over the lines (a
+  hostile page of 200,000 prompt lines takes about a second).
 
 `cut` (the served text is a teaser cut by a paywall):
   - never when the publisher declares a wordCount of at least 100 and the text holds at least
     80% of it (the full text was served, whatever prompts the page also carries);
   - otherwise True when any of:
-    a. the text ended in a wall prompt block (a WALL/GATE line in the removed tail);
+    a. the text ended in a wall prompt block (a WALL/GATE line in the removed tail), unless the
+       page declares itself free (``declared`` False, so no strong gate element was served):
+       a wall phrase in the body text alone does not make a free page a teaser, and neither do
+       its stripped prompt lines count as the paywall evidence of d.;
     b. a "N% of this article remains" prompt was seen ("Il vous reste 57% de cet article");
     c. a wall or wall prompt is served right after the paragraph that ends the text (the wall
        sits outside the extracted text, where the text stops);
@@ -83,6 +99,7 @@ Prompt stripping (finish): each line of the body text is classed as
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -248,7 +265,9 @@ _SALES_PATTERN = (
     r"journalism|"
     r"reporting|stories|insights?)|premium|weekly copy|sent directly|delivered to your|digital access|"
     r"print edition|all (?:our )?(?:articles|content|stories)|alle artikel|tous nos contenus|offert|"
-    r"special offer|angebot|introductory|best value|save \d+ ?%|読み放題|月額|購読|会員登録|구독|订阅|訂閱"
+    r"special offer|angebot|introductory|best value|save \d+ ?%|読み放題|月額|購読|会員登録|구독|订阅|訂閱|"
+    # The sales desk a prompt box points to ("merci de contacter notre service commercial").
+    r"service commercial|customer service|kundenservice"
 )
 # Fragments of the words the phrases above contain (first letters dropped, so "Subscribe" and
 # "subscribe" both hold "ubscri"): the page-wide scan runs the full patterns only on short lines
@@ -461,8 +480,11 @@ class _Signals:
         self._per_kind: dict[str, int] = {}
 
     def add(self, kind: str, detail: str, strength: SignalStrength) -> None:
+        # The cap is checked first: a hostile page can strip hundreds of thousands of lines.
+        if self._per_kind.get(kind, 0) >= _MAX_SIGNALS_PER_KIND:
+            return
         detail = _short(detail)
-        if (kind, detail) in self._seen or self._per_kind.get(kind, 0) >= _MAX_SIGNALS_PER_KIND:
+        if (kind, detail) in self._seen:
             return
         self._seen.add((kind, detail))
         self._per_kind[kind] = self._per_kind.get(kind, 0) + 1
@@ -816,25 +838,97 @@ def markup_signals(
 _TEXT, _WALL, _METER, _BOX, _GATE, _BUTTON, _SALES = range(7)
 _SEEDS = frozenset({_WALL, _METER, _BOX, _GATE})
 _TERMINAL = (*".!?\"'”’»)]…", "。", "！", "？", "」", "』")
+# Lines that may sit inside a prompt block (the tail, or between two removed lines): prompt
+# classes, or lines of at most _SHORT_LINE_WORDS words ("Enjoying our content?", "Print + digital").
+_BLOCK_KINDS = frozenset({_WALL, _METER, _BOX, _GATE, _BUTTON, _SALES})
+_SHORT_LINE_WORDS = 6
+# What vouches for a WALL line that is not clearly a prompt on its own: a prompt line next to it.
+_CONFIRMING = frozenset({_METER, _BOX, _GATE, _BUTTON})
+_CONFIRM_OVER_SALES = 2
+# A wall phrase with more words of its own sentence around it than this, outside the words
+# prompts are made of, is a sentence of the article ("Residents must register to access the
+# full consultation document ..."), not a prompt ("Create an account or sign in to continue
+# with your reading experience.").
+_MAX_CONTEXT_WORDS = 2
+_SENTENCE_END_RE = re.compile(r"[.!?;:](?=\s)|[。！？]")
+_WORD_RE = re.compile(r"\w+")
+_UNSPACED_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# Reported speech: a prompt does not quote anybody.
+_ATTRIBUTION = frozenset({"said", "says", "told", "according", "sagte", "sagt", "déclaré", "dijo", "disse"})
+# The words wall prompts are made of (function words, the reader, the article, access), in the
+# languages of _WALL_PATTERNS; only the other words of a line count as the article's context.
+_PROMPT_WORDS = frozenset((
+    "the", "a", "an", "this", "that", "these", "those", "our", "your", "you", "ve", "ll", "re", "d", "s", "it",
+    "its", "is", "are", "be", "can", "will", "must", "need", "needs", "please", "now", "today", "here", "just",
+    "simply", "only", "first", "then", "also", "all", "and", "or", "to", "of", "for", "with", "in", "on", "at",
+    "by", "from", "as", "free", "full", "whole", "rest", "more", "article", "articles", "story", "stories", "piece",
+    "content", "contents", "reading", "read", "access", "unlimited", "subscriber", "subscribers", "subscription",
+    "subscriptions", "member", "members", "membership", "account", "experience", "journalism", "page", "pages",
+    "continue", "keep", "get", "enjoy", "premium", "digital", "exclusive", "exclusively", "available", "reserved",
+    "accessible", "open", "paid", "paying", "registered", "print", "der", "die", "das", "den", "dem", "des",
+    "dieser", "diesen", "dieses", "ihr", "ihre", "ihrem", "ihren", "ein", "eine", "einem", "einen", "mit", "und",
+    "um", "zu", "für", "nur", "exklusiv", "jetzt", "alle", "artikel", "beitrag", "inhalt", "text", "abonnenten",
+    "abonnentinnen", "abo", "abonnement", "verfügbar", "lesen", "weiterlesen", "sie", "hier", "ist", "la", "le",
+    "les", "l", "de", "du", "des", "cet", "cette", "ce", "à", "aux", "nos", "notre", "votre", "vos", "et", "pour",
+    "lecture", "suite", "lire", "est", "pas", "n", "réservé", "réservée", "réservés", "abonnés", "abonné",
+    "abonnement", "vous", "el", "los", "las", "este", "esta", "para", "del", "es", "y", "o", "per", "il", "lo",
+    "questo", "di", "e", "os", "as", "do", "da", "é", "contenido", "artículo", "contenuto", "articolo", "conteúdo",
+    "artigo", "suscriptores", "abbonati", "assinantes", "het", "dit", "een", "voor", "alleen", "abonnees", "om",
+    "en"
+))  # fmt: skip
 
 
 def _hinted_lines(lows: list[str], short: list[int]) -> set[int]:
     """Indexes (into `lows`) of the short lines holding a _WALL_HINTS entry: one substring search per hint
     over the short lines joined, instead of a pattern run over every line."""
     # Searched as UTF-8 bytes: a line with one curly quote makes the joined str two bytes a
-    # character, and byte searches are faster than those. A hit's line is found by counting the
-    # line breaks before it (hits are few; most pages have none).
-    full = "\n".join([lows[i] for i in short]).encode()
+    # character, and byte searches are faster than those. A hit's line is found by bisecting the
+    # line starts, computed once (counting the line breaks before every hit made a page of many
+    # prompt lines quadratic).
+    parts = [lows[i].encode() for i in short]
+    full = b"\n".join(parts)
+    starts: list[int] = []
+    offset = 0
+    for part in parts:
+        starts.append(offset)
+        offset += len(part) + 1
     found: set[int] = set()
     for hint in _WALL_HINTS_BYTES:
         at = full.find(hint)
         while at != -1:
-            found.add(short[full.count(b"\n", 0, at)])
-            next_line = full.find(b"\n", at)
-            if next_line == -1:
+            line = bisect_right(starts, at) - 1
+            found.add(short[line])
+            if line + 1 >= len(starts):
                 break
-            at = full.find(hint, next_line + 1)
+            at = full.find(hint, starts[line + 1])
     return found
+
+
+def _clear_prompt(low: str, phrases: tuple[str, ...]) -> bool:
+    """Whether a WALL line reads as a prompt on its own, not as a sentence of the article: its wall
+    phrase has at most _MAX_CONTEXT_WORDS words of its own sentence around it (words prompts are
+    made of aside; any sales talk after it when nothing comes before it), and it quotes nobody."""
+    if any(p in low for p in phrases) or _PERCENT_RE.search(low) or _UNSPACED_RE.search(low):
+        # The outlet's own phrase and "57% of this article remains" are prompts wherever they
+        # stand; unspaced scripts (Japanese, Chinese) have no words to count.
+        return True
+    match = _WALL_RE.search(low) or _METER_SPENT_RE.search(low)
+    if match is None:
+        return True  # not reached: a WALL line holds one of the above (_prompt_kind)
+    start = 0
+    for end in _SENTENCE_END_RE.finditer(low, 0, match.start()):
+        start = end.end()
+    stop = _SENTENCE_END_RE.search(low, match.end())
+    lead = _WORD_RE.findall(low[start : match.start()])
+    trail_text = low[match.end() : stop.start() if stop else len(low)]
+    trail = _WORD_RE.findall(trail_text)
+    if any(word in _ATTRIBUTION for word in (*lead, *trail)):
+        return False
+    lead_context = [w for w in lead if w not in _PROMPT_WORDS and len(w) > 1 and not w.isdigit()]
+    trail_context = [w for w in trail if w not in _PROMPT_WORDS and len(w) > 1 and not w.isdigit()]
+    if not lead_context and _SALES_RE.search(trail_text):
+        return True  # "Subscribe now to get full access ... for just £1 a month."
+    return len(lead_context) + len(trail_context) <= _MAX_CONTEXT_WORDS
 
 
 def _prompt_kind(low: str, words: int, hinted: bool, gate_texts: tuple[str, ...], phrases: tuple[str, ...]) -> int:
@@ -856,9 +950,12 @@ def _prompt_kind(low: str, words: int, hinted: bool, gate_texts: tuple[str, ...]
             return _WALL if _METER_SPENT_RE.search(low) else _METER
     if words <= 12 and any(hint in low for hint in _BOX_HINTS) and _BOX_RE.search(low):
         return _BOX
-    if gate_texts and len(low) >= 12 and any(low in gate for gate in gate_texts):
-        return _GATE
-    return _TEXT
+    return _GATE if _in_gate(low, gate_texts) else _TEXT
+
+
+def _in_gate(low: str, gate_texts: tuple[str, ...]) -> bool:
+    """Whether the line is found in the prompt part of a strong gate element's text."""
+    return bool(gate_texts) and len(low) >= 12 and any(low in gate for gate in gate_texts)
 
 
 def _size(text: str) -> int:
@@ -880,53 +977,108 @@ def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) 
     lows = [_norm(lines[i]) if len(lines[i]) <= _MAX_PROMPT_CHARS else "" for i in rows]
     sizes = [_norm_size(low) if low else _MAX_PROMPT_WORDS + 1 for low in lows]
     hinted = _hinted_lines(lows, [i for i, size in enumerate(sizes) if size <= _MAX_PROMPT_WORDS])
-    kinds = [
-        _prompt_kind(low, sizes[i], i in hinted, markup.gate_texts, phrases) if sizes[i] <= _MAX_PROMPT_WORDS else _TEXT
-        for i, low in enumerate(lows)
-    ]
-    removed = [kind in _SEEDS for kind in kinds]
+    # A line's class depends on its text alone (its size and hints come from it): each distinct
+    # line is classed once, so a page repeating one prompt line costs one pattern run, not one each.
+    classed: dict[str, int] = {}
+    kinds: list[int] = []
+    for i, low in enumerate(lows):
+        if sizes[i] > _MAX_PROMPT_WORDS:
+            kinds.append(_TEXT)
+            continue
+        kind = classed.get(low)
+        if kind is None:
+            kind = classed[low] = _prompt_kind(low, sizes[i], i in hinted, markup.gate_texts, phrases)
+        kinds.append(kind)
+    count = len(kinds)
 
     def sales(pos: int) -> bool:
         if kinds[pos] == _TEXT and sizes[pos] <= _MAX_PROMPT_WORDS and _SALES_RE.search(lows[pos]):
             kinds[pos] = _SALES
         return kinds[pos] == _SALES
 
-    # Grow each seed over its neighbouring calls to action (and, after a wall, sales lines).
-    for pos, kind in enumerate(list(kinds)):
-        if kind not in _SEEDS:
+    # A wall phrase inside a sentence of the article ("Residents must register to access the full
+    # consultation document ...") is text, unless a prompt line next to it (a button, a login box,
+    # a meter, a clear prompt, past at most two sales lines) shows it is part of a prompt block.
+    clear: dict[str, bool] = {}  # by line text, as the classes above
+
+    def is_clear(pos: int) -> bool:
+        low = lows[pos]
+        if low not in clear:
+            clear[low] = _clear_prompt(low, phrases)
+        return clear[low]
+
+    def vouches(pos: int) -> bool:
+        return kinds[pos] in _CONFIRMING or (kinds[pos] == _WALL and is_clear(pos))
+
+    for pos in range(count):
+        if kinds[pos] != _WALL or is_clear(pos):
             continue
-        back = pos - 1
-        while back >= 0 and kinds[back] in (_BUTTON, _BOX):
-            removed[back] = True
-            back -= 1
+        confirmed = pos > 0 and vouches(pos - 1)
         ahead = pos + 1
-        while ahead < len(kinds) and (kinds[ahead] in (_BUTTON, _BOX, *_SEEDS) or (kind != _BOX and sales(ahead))):
-            removed[ahead] = True
+        while not confirmed and ahead < count and ahead - pos <= _CONFIRM_OVER_SALES + 1:
+            if vouches(ahead):
+                confirmed = True
+            elif not sales(ahead):
+                break
             ahead += 1
-    # A short line squeezed between two parts of one prompt box belongs to it.
-    for pos in range(1, len(kinds) - 1):
+        if not confirmed:
+            # Served inside a wall, the line is a prompt all the same (GATE); otherwise text.
+            kinds[pos] = _GATE if _in_gate(lows[pos], markup.gate_texts) else _TEXT
+    removed = [kind in _SEEDS for kind in kinds]
+
+    # Grow each seed over its neighbouring calls to action (and, after a wall, sales lines). One
+    # pass each way: a run of seeds is grown once, not once per seed (quadratic on hostile pages).
+    # Back: the BUTTON lines right before a seed (BOX lines are seeds themselves).
+    growing = False
+    for pos in range(count - 1, -1, -1):
+        if kinds[pos] in _SEEDS:
+            growing = True
+        elif growing and kinds[pos] == _BUTTON:
+            removed[pos] = True
+        else:
+            growing = False
+    # Ahead: BUTTON/BOX lines and seeds, and SALES lines once the run holds a WALL/METER/GATE line.
+    growing = with_sales = False
+    for pos in range(count):
+        kind = kinds[pos]
+        if kind in _SEEDS:
+            growing = True
+            with_sales = with_sales or kind != _BOX
+        elif growing and (kind in (_BUTTON, _BOX) or (with_sales and sales(pos))):
+            removed[pos] = True
+        else:
+            growing = with_sales = False
+
+    def in_block(pos: int) -> bool:
+        # A line that may belong to a prompt block: a prompt class, or very short.
+        return sizes[pos] <= _SHORT_LINE_WORDS or kinds[pos] in _BLOCK_KINDS or sales(pos)
+
+    # A short or sales line squeezed between two parts of one prompt box belongs to it.
+    for pos in range(1, count - 1):
         squeezed = not removed[pos] and removed[pos - 1] and removed[pos + 1]
-        if squeezed and sizes[pos] <= _MAX_PROMPT_WORDS:
+        if squeezed and in_block(pos):
             removed[pos] = True
 
-    # Tail rule: a wall prompt near the end starts the prompt block; everything after it goes.
+    # Tail rule: a wall prompt near the end starts the prompt block; everything after it goes, if
+    # all of it looks like a prompt block (an article paragraph after a wall phrase means the
+    # phrase is not where the text stops). Only the last _TAIL_MAX_LINES + 1 lines can start a
+    # block, so they are walked from the end with the remainder summed on the way.
     tail_wall = False
-    for pos, kind in enumerate(kinds):
-        if kind not in (_WALL, _GATE):
-            continue
-        rest = sizes[pos + 1 :]
-        if (
-            len(rest) <= _TAIL_MAX_LINES
-            and sum(rest) <= _TAIL_MAX_WORDS
-            and all(size <= _MAX_PROMPT_WORDS for size in rest)
-        ):
-            for later in range(pos, len(kinds)):
-                removed[later] = True
-            tail_wall = True
+    start: int | None = None
+    rest_words = 0
+    for pos in range(count - 1, max(count - _TAIL_MAX_LINES - 1, 0) - 1, -1):
+        if kinds[pos] in (_WALL, _GATE):
+            start = pos
+        rest_words += sizes[pos]
+        if rest_words > _TAIL_MAX_WORDS or sizes[pos] > _MAX_PROMPT_WORDS or not in_block(pos):
             break
+    if start is not None:
+        for later in range(start, count):
+            removed[later] = True
+        tail_wall = True
     if not tail_wall and rows and removed[-1]:
         # The text ends in a removed run: a wall prompt inside that run is a prompt after the text.
-        pos = len(kinds) - 1
+        pos = count - 1
         while pos >= 0 and removed[pos]:
             tail_wall = tail_wall or kinds[pos] in (_WALL, _GATE)
             pos -= 1
@@ -972,11 +1124,17 @@ def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) 
                 break
 
     signals = markup.signals + tuple(out.items)
-    strong = any(s.strength == "strong" for s in signals)
+    # A page that declares itself free (a served wall would have made `declared` True) is not
+    # called cut on the strength of a wall phrase in its own body text: an article that writes
+    # "... for subscribers only." is not a teaser, and in a subscriber run a false cut reads as
+    # a lost session.
+    body_counts = markup.declared is not False
+    strong = any(s.strength == "strong" for s in markup.signals) or wall_at_end
+    strong = strong or (body_counts and any(s.strength == "strong" for s in out.items))
     walled = markup.declared is True or strong
     percent = any(s.kind in ("prompt", "prompt:stripped") and _PERCENT_RE.search(s.detail.lower()) for s in signals)
     full = bool(expected and expected >= 100 and words >= _FULL_TEXT_SHARE * expected)
-    cut = not full and (tail_wall or percent or wall_at_end or (walled and bool(cues)))
+    cut = not full and ((tail_wall and body_counts) or percent or wall_at_end or (walled and bool(cues)))
     return PaywallReport(declared=markup.declared, cut=cut, signals=signals, text=clean)
 
 
