@@ -29,12 +29,12 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx
-from selectolax.lexbor import LexborHTMLParser
 
 from .archive import Archive
 from .config import LoginSettings, Outlet, Settings
 from .errors import FetchError, LoginError
 from .fetch import Fetcher
+from .parsing import parse_html
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def load_cookies_file(path: Path) -> httpx.Cookies:
 
 def _login_form(html: str, page_url: str, login: LoginSettings) -> tuple[str, dict[str, str]]:
     """The login form's action URL and its hidden fields (CSRF tokens and the like)."""
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     for form in tree.css("form"):
         if form.css_first(f'input[name="{login.password_field}"]') is None:
             continue
@@ -177,7 +177,7 @@ async def open_session(outlet: Outlet, settings: Settings, fetcher: Fetcher) -> 
         raise LoginError(f"{failed}: {exc}") from None
     if not login.check_url and not login.logged_in_text:
         # Without an explicit check, a login form shown again means the login was refused.
-        tree = LexborHTMLParser(answer.text)
+        tree = parse_html(answer.text)
         if tree.css_first(f'input[name="{login.password_field}"]') is not None:
             raise LoginError(
                 f"{failed}: the login form was shown again; check the credentials in "

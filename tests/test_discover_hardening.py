@@ -5,6 +5,7 @@ comment-feed filter. Behaviour that crosses HTTP runs against real servers on 12
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -209,3 +210,14 @@ def test_atom_link_rel_is_case_insensitive() -> None:
 def test_only_real_comment_feeds_are_left_out(title: str, href: str, kept: bool) -> None:
     html = f'<link rel="alternate" type="application/rss+xml" title="{title}" href="{href}">'
     assert find_feed_links(html, "https://news.example.org/") == ([f"https://news.example.org{href}"] if kept else [])
+
+
+def test_hostile_pages_are_read_in_bounded_time_by_discovery() -> None:
+    # Discovery parses listing pages and articles' own markup through the same guard as the extractor.
+    from scraper.discover.links import classify_page, links_with_context
+
+    for html in ("<div>x" * 100_000, "<span>" * 50_000 + "x" + "</span>" * 50_000):
+        started = time.process_time()
+        classify_page(html)
+        links_with_context(html, "https://example.org/")
+        assert time.process_time() - started < 5, html[:20]

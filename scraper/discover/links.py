@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlun
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ..parsing import parse_html
+
 UrlKind = Literal["article", "listing", "other"]
 
 
@@ -151,7 +153,7 @@ def _document_base(tree: LexborHTMLParser, base_url: str) -> str:
 
 def find_feed_links(html: str, base_url: str) -> list[str]:
     """RSS/Atom URLs announced by <link rel="alternate" type=...>, comment feeds left out."""
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     base = _document_base(tree, base_url)
     found: list[str] = []
     for node in tree.css("link[rel][href]"):
@@ -185,7 +187,7 @@ def _is_comments_feed(title: str, url: str) -> bool:
 def links_with_context(html: str, base_url: str) -> list[tuple[str, bool]]:
     """Same-site absolute links with a flag: is the link presented as a story (a headline's worth of
     words, inside a heading or an <article>)?"""
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     base = _document_base(tree, base_url)
     seen: dict[str, bool] = {}
     for node in tree.css("a[href]"):
@@ -282,7 +284,7 @@ def classify_url(
 
 def classify_page(html: str) -> UrlKind | None:
     """What the page's own markup says it is (og:type, JSON-LD @type, <article> count), or None."""
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     og = tree.css_first('meta[property="og:type"]')
     og_type = (og.attributes.get("content") or "").strip().lower() if og is not None else ""
     if og_type == "article":

@@ -25,15 +25,8 @@ from .scan import collapse_space
 _NEVER_TEXT = (
     "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas", "button",
     "input", "select", "textarea", "option", "video", "audio", "map", "dialog", "link", "meta",
+    "noembed", "noframes", "datalist",
 )  # fmt: skip
-# Comment threads and similar page furniture are removed before scoring, because their many
-# short paragraphs would otherwise win the body vote.
-# (Cookie and consent boxes never win the body vote; inside the body, clean_container drops them.
-# `aria-hidden` marks what screen readers skip, often a visible duplicate of article text.)
-PRE_DROP = (
-    '[id*="comments"], [class*="comments"], [id="comment"], [class*="newsletter"], [hidden], '
-    '[role="navigation"], [role="contentinfo"], [role="complementary"]'
-)
 _BLOCK_TAGS = frozenset(
     {
         "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "div", "section", "article",
@@ -50,6 +43,26 @@ _INLINE_TAGS = frozenset({"a", "span", "strong", "em", "b", "i", "u", "mark", "a
 _SENTENCE_TAGS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "dd"})
 _TABLE_PART_TAGS = frozenset({"tr", "td", "th", "tbody", "thead", "tfoot", "col", "colgroup"})
 _ALWAYS_DROP_TAGS = frozenset({"nav", "aside", "footer", "figure", "figcaption", "form", "h1", "header"})
+# Comment threads and similar page furniture are removed before scoring, because their many
+# short paragraphs would otherwise win the body vote.
+# (Cookie and consent boxes never win the body vote; inside the body, clean_container drops them.)
+# Text the publisher hides from the reader is never archived (it is how some pages ship the text
+# behind a paywall): elements with the hidden attribute, an inline style of display:none or
+# visibility:hidden (the selector narrows them down, _is_hidden decides), and blocks marked
+# aria-hidden (kept from screen readers: a duplicate of the text, or no text of the article).
+# Inline elements, images and SVGs marked aria-hidden (icons, separators, drop caps inside a
+# sentence) are kept; the selector leaves them out too, as they are most of its matches and
+# each match costs a little.
+_ARIA_HIDDEN_KEPT_TAGS = _INLINE_TAGS | {"svg", "img"}
+PRE_DROP = (
+    '[id*="comments"], [class*="comments"], [id="comment"], [class*="newsletter"], [hidden], '
+    '[role="navigation"], [role="contentinfo"], [role="complementary"], '
+    f'[aria-hidden="true" i]:not({", ".join(sorted(_ARIA_HIDDEN_KEPT_TAGS))}), '
+    '[style*="display" i][style*="none" i], [style*="visibility" i]'
+)
+_HIDING_STYLE_RE = re.compile(
+    r"(?:^|[;\s])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse))\b", re.IGNORECASE
+)
 
 # Class/id fragments that raise or lower a container's score (matched as substrings of the
 # lower-cased class and id: plain `in` tests are several times faster than one big regex here).
@@ -292,11 +305,30 @@ _CLEAN_SELECTOR = ", ".join(_NEVER_TEXT) + ", nav, aside, footer, figure, figcap
 
 
 _PRE_DROP_ROLES = frozenset({"navigation", "contentinfo", "complementary"})
+# Never dropped as hidden: a page that hides its whole body until a script shows it is shown.
+_NEVER_HIDDEN_TAGS = frozenset({"html", "body"})
 
 
-def is_pre_drop(attrs: dict[str, str | None]) -> bool:
-    """Whether an element with these attributes matches PRE_DROP (the same test in Python, for
-    elements already gathered by another query)."""
+# React's streamed rendering sends each finished part of the page in a <div hidden id="S:1a">
+# that its inline script moves into place at once: shown to every reader, the article included.
+_REACT_SEGMENT_RE = re.compile(r"S:[0-9a-f]+")
+
+
+def _is_hidden(attrs: dict[str, str | None], tag: str) -> bool:
+    """Whether the element is hidden from the reader (see PRE_DROP)."""
+    if "hidden" in attrs and _REACT_SEGMENT_RE.fullmatch(attrs.get("id") or "") is None:
+        return True
+    style = attrs.get("style")
+    if style and _HIDING_STYLE_RE.search(style):
+        return True
+    aria = attrs.get("aria-hidden")
+    return aria is not None and aria.lower() == "true" and tag not in _ARIA_HIDDEN_KEPT_TAGS
+
+
+def is_pre_drop(attrs: dict[str, str | None], tag: str = "") -> bool:
+    """Whether an element with these attributes (and tag) is to be dropped before scoring: the
+    test behind PRE_DROP in Python, for elements gathered by any query. PRE_DROP finds a few
+    more (an inline style may name "none" or "visibility" and hide nothing): ask this too."""
     ident = attrs.get("id") or ""
     classes = attrs.get("class") or ""
     return (
@@ -304,8 +336,8 @@ def is_pre_drop(attrs: dict[str, str | None]) -> bool:
         or "comments" in classes
         or ident == "comment"
         or "newsletter" in classes
-        or "hidden" in attrs
         or attrs.get("role") in _PRE_DROP_ROLES
+        or _is_hidden(attrs, tag)
     )
 
 
@@ -317,10 +349,18 @@ def preclean(tree: LexborHTMLParser, matches: list[LexborNode] | None = None) ->
     root = tree.body or tree.root
     if root is None:
         return
-    for node in reversed(root.css(PRE_DROP) if matches is None else matches):
-        tag = node.tag
-        # Page wrappers sometimes carry such classes ("cookie-consent-open" on <body>).
-        if tag not in _NEVER_TEXT_SET and (tag in _WRAPPER_TAGS or node.css_first("h1, article, main") is not None):
+    if matches is None:
+        matches = [node for node in root.css(PRE_DROP) if is_pre_drop(node.attributes, node.tag or "")]
+    for node in reversed(matches):
+        tag = node.tag or ""
+        # Page wrappers sometimes carry such classes ("cookie-consent-open" on <body>), but hidden
+        # text goes whatever it holds: a hidden <article> is the paywalled text. (Most matches
+        # are no wrapper: their attributes, which selectolax reads anew each time, are not read.)
+        if (
+            tag not in _NEVER_TEXT_SET
+            and (tag in _WRAPPER_TAGS or node.css_first("h1, article, main") is not None)
+            and (tag in _NEVER_HIDDEN_TAGS or not _is_hidden(node.attributes, tag))
+        ):
             continue
         node.decompose()
 
@@ -328,7 +368,7 @@ def preclean(tree: LexborHTMLParser, matches: list[LexborNode] | None = None) ->
 @dataclass
 class _Scores:
     candidates: list[_Candidate]
-    # Characters of paragraph text under each ancestor (any depth), by mem_id.
+    # Characters of paragraph text under each ancestor (up to _CLIMB_LEVELS above), by mem_id.
     para_chars: dict[int, int]
 
 
@@ -429,6 +469,11 @@ def _collect_paragraphs(paras: Iterable[LexborNode], starts: dict[int, list[obje
     return total
 
 
+# How far _widen climbs above the best candidate, itself at most 3 levels above a paragraph.
+_WIDEN_LEVELS = 6
+_CLIMB_LEVELS = 3 + _WIDEN_LEVELS
+
+
 def _score_candidates(root: LexborNode, lead: _LeadFinder | None = None) -> _Scores:
     # Paragraphs are first summed per parent (many share one), then each parent's sums climb
     # its ancestors once: the climb is the costly part (a Python object per step).
@@ -443,7 +488,9 @@ def _score_candidates(root: LexborNode, lead: _LeadFinder | None = None) -> _Sco
     for start, length, score in starts.values():
         node: LexborNode | None = start  # type: ignore[assignment]
         level = 0
-        while node is not None:
+        # Only the levels that _widen can read (a candidate and the ancestors it climbs): the
+        # climb to the root would cost elements x depth, minutes on a page nested 20,000 deep.
+        while node is not None and level < _CLIMB_LEVELS:
             key = node.mem_id
             para_chars[key] = para_chars.get(key, 0) + length  # type: ignore[operator]
             if level < 3:
@@ -476,7 +523,7 @@ def _widen(node: LexborNode, para_chars: dict[int, int], lengths: dict[int, int]
     (ad slots, grid cells): as long as an ancestor adds mostly paragraph text."""
     para, total = para_chars.get(node.mem_id, 0), _cached_len(node, lengths)
     ancestor = node.parent
-    for _ in range(6):
+    for _ in range(_WIDEN_LEVELS):
         if ancestor is None or ancestor.tag in ("body", "html", "#document"):
             break
         up_para = para_chars.get(ancestor.mem_id, 0)
