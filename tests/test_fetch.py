@@ -48,15 +48,17 @@ def run(
     records: list[RequestRecord] | None = None,
     *,
     hosts: tuple[tuple[str, float, int], ...] = (),
+    within: float | None = None,
 ) -> T:
-    """Open a Fetcher, configure hosts (url, delay, concurrency), run `make(fetcher)`."""
+    """Open a Fetcher, configure hosts (url, delay, concurrency), run `make(fetcher)`. With `within`,
+    the scenario is bounded to that many seconds, so a fetcher that would sleep for years fails."""
 
     async def main() -> T:
         on_request = records.append if records is not None else None
         async with Fetcher(fetch_settings or settings(), on_request=on_request) as fetcher:
             for url, delay, concurrency in hosts:
                 fetcher.configure_host(url, delay=delay, concurrency=concurrency)
-            return await make(fetcher)
+            return await asyncio.wait_for(make(fetcher), within)
 
     return asyncio.run(main())
 

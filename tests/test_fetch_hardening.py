@@ -3,18 +3,16 @@ labels naming non-text codecs, 3xx answers that cannot be followed, compressed b
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import logging
 import zlib
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
-from scraper.config import FetchSettings
 from scraper.errors import BadStatus, FetchError, HostBackedOff
 from scraper.fetch import Fetcher, RequestRecord, charset
+from tests.test_fetch import fast, run, settings
 from tests.test_fetch_server import LocalServer, Reply, robots, sequence
 
 T = TypeVar("T")
@@ -22,37 +20,6 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 # Long enough to compress to several kilobytes, so cutting the compressed body in half leaves a
 # readable start of the page: the case where the cut part could pass for the whole.
 ARTICLE = "".join(f"<p>Paragraph {n}: the council met and the river rose — café £{n}.</p>" for n in range(400))
-
-
-def settings(**overrides: Any) -> FetchSettings:
-    base: dict[str, Any] = {"retries": 2, "backoff": 0.0, "connect_timeout": 2.0, "read_timeout": 2.0}
-    base.update(overrides)
-    return FetchSettings(**base)
-
-
-def run(
-    make: Callable[[Fetcher], Awaitable[T]],
-    fetch_settings: FetchSettings | None = None,
-    records: list[RequestRecord] | None = None,
-    *,
-    hosts: tuple[tuple[str, float, int], ...] = (),
-    within: float = 10.0,
-) -> T:
-    """Open a Fetcher, configure hosts (url, delay, concurrency), run `make(fetcher)`. The scenario
-    is bounded by `within` seconds, so a fetcher that would sleep for years fails the test instead."""
-
-    async def main() -> T:
-        on_request = records.append if records is not None else None
-        async with Fetcher(fetch_settings or settings(), on_request=on_request) as fetcher:
-            for url, delay, concurrency in hosts:
-                fetcher.configure_host(url, delay=delay, concurrency=concurrency)
-            return await asyncio.wait_for(make(fetcher), within)
-
-    return asyncio.run(main())
-
-
-def fast(server: LocalServer) -> tuple[tuple[str, float, int], ...]:
-    return ((server.url, 0.0, 1),)
 
 
 # -- 1. Crawl-delay ------------------------------------------------------------------------------------

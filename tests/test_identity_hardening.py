@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,10 +23,8 @@ from scraper.dedup import DEFAULT_NEAR_THRESHOLD, canonical_url
 from scraper.extract import extract_article
 from scraper.models import Access, Page
 from scraper.warc import WarcRef
+from tests.crafted_site import Route, Site, serve
 from tests.helpers import rows
-
-Response = tuple[int, list[tuple[str, str]], bytes]
-Route = Response | Callable[[BaseHTTPRequestHandler], Response]
 
 _SYLLABLES = ("ka", "lo", "mi", "ren", "tu", "sa", "vel", "dor", "ni", "pa", "qua", "ber", "zin", "ot", "ule")
 # Enough distinct words that unrelated texts share next to no 5-word shingles.
@@ -38,68 +32,15 @@ VOCABULARY = sorted({"".join(random.Random(i).choice(_SYLLABLES) for _ in range(
 HOME = b"<html><head><title>Home</title></head><body><h1>Home</h1><p>Welcome.</p></body></html>"
 
 
-@dataclass
-class Site:
-    """A server whose answers the test sets path by path; it notes every path asked for."""
-
-    url: str
-    routes: dict[str, Route] = field(default_factory=dict)
-    requested: list[str] = field(default_factory=list)
-
-    def article_requests(self) -> list[str]:
-        return sorted(path for path in self.requested if path.startswith("/news/"))
-
-    def listing(self, *paths: str) -> None:
-        """robots.txt pointing at a sitemap of `paths`."""
-        self.routes["/robots.txt"] = (
-            200,
-            [("Content-Type", "text/plain")],
-            f"User-agent: *\nAllow: /\nSitemap: {self.url}/sitemap.xml\n".encode(),
-        )
-        body = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        body += "".join(f"<url><loc>{self.url}{path}</loc></url>" for path in paths) + "</urlset>"
-        self.routes["/sitemap.xml"] = (200, [("Content-Type", "application/xml")], body.encode())
-
-
-@contextmanager
-def serve() -> Iterator[Site]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:  # quiet test output
-            pass
-
-        def do_GET(self) -> None:
-            state.requested.append(self.path)
-            route = state.routes.get(self.path, (404, [("Content-Type", "text/plain")], b"not here"))
-            status, headers, body = route(self) if callable(route) else route
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = Site(f"http://127.0.0.1:{server.server_address[1]}")
-    state.routes["/"] = (200, [("Content-Type", "text/html")], HOME)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def site() -> Iterator[Site]:
-    with serve() as served:
+    with serve(HOME) as served:
         yield served
 
 
 @pytest.fixture
 def other_site() -> Iterator[Site]:
-    with serve() as served:
+    with serve(HOME) as served:
         yield served
 
 
@@ -183,7 +124,7 @@ def test_page_declaring_another_storys_url_is_archived_as_its_own_article(tmp_pa
     for _ in range(2):
         site.requested.clear()
         counts = run(config)["t"]
-        assert site.article_requests() == sorted([mayor, flood])
+        assert sorted(site.article_requests()) == sorted([mayor, flood])
         assert (counts["unchanged"], counts["updated"], counts["new"]) == (2, 0, 0)
     assert rows(tmp_path / "archive.db", "SELECT COUNT(*) FROM versions")[0][0] == 0
     assert {path: row["title"] for path, row in articles(tmp_path).items()} == {

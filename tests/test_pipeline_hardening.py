@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import random
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,10 +18,8 @@ from scraper.archive import Archive
 from scraper.config import Settings, parse_config
 from scraper.models import Access, Article, Page, PaywallSignal
 from scraper.warc import WarcRef
+from tests.crafted_site import Response, Route, Site, serve
 from tests.helpers import rows
-
-Response = tuple[int, list[tuple[str, str]], bytes]
-Route = Response | Callable[[BaseHTTPRequestHandler], Response]
 
 WORDS = ("alpha", "beta", "gamma", "delta", "omega", "kappa", "sigma", "theta", "river", "market", "council")
 HOME = (
@@ -33,49 +29,10 @@ HOME = (
 )
 
 
-@dataclass
-class Site:
-    """A server whose answers the test sets path by path; it notes every path asked for."""
-
-    url: str
-    routes: dict[str, Route] = field(default_factory=dict)
-    requested: list[str] = field(default_factory=list)
-
-    def article_requests(self) -> list[str]:
-        return [path for path in self.requested if path.startswith(("/news/", "/p/"))]
-
-
 @pytest.fixture
 def site() -> Iterator[Site]:
-    server: ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:  # quiet test output
-            pass
-
-        def do_GET(self) -> None:
-            state.requested.append(self.path)
-            route = state.routes.get(self.path, (404, [("Content-Type", "text/plain")], b"not here"))
-            status, headers, body = route(self) if callable(route) else route
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state = Site(f"http://127.0.0.1:{server.server_address[1]}")
-    state.routes["/"] = html(HOME)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(HOME) as served:
+        yield served
 
 
 def settings(tmp_path: Path, home: str, outlet_extra: str = "") -> Settings:
