@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -133,8 +134,10 @@ def test_empty_page_stays_pending_and_never_replaces_archived_text(tmp_path: Pat
     assert frontier(tmp_path)[fresh][:2] == ("done", 0)
 
 
-def test_writer_never_replaces_archived_text_with_none(tmp_path: Path, site: Site) -> None:
-    # `scraper reextract` and `import-warc` store through the same writer, without the run's check.
+@contextmanager
+def archived_story(tmp_path: Path, site: Site) -> Iterator[tuple[Archive, pipeline.ArticleWriter, Page]]:
+    """One story archived by a real run, with the writer that `reextract`, `import-warc` and
+    revisits store through, and a later fetch of the same URL to hand it."""
     url = f"{site.url}/news/a-story-about-things"
     site.routes["/robots.txt"] = robots_with_sitemap(site)
     site.routes["/sitemap.xml"] = sitemap([url])
@@ -143,48 +146,45 @@ def test_writer_never_replaces_archived_text_with_none(tmp_path: Path, site: Sit
     run(config)
     archive = Archive.open(tmp_path / "archive.db")
     try:
-        writer = pipeline.ArticleWriter(config, archive, "t", run_id=1)
         page = Page(url, url, 200, (), b"", "", "utf-8", "2026-11-21T10:00:00+00:00")
-        with archive.transaction():
-            outcome = writer.store(
-                url, page, Article(url, title="A real story"), Access("free", None, "test"),
-                archive.known(url), WarcRef("x.warc.gz", 0, "<urn:uuid:x>"),
-            )  # fmt: skip
-        assert outcome == "unchanged"
-        assert archive.stored(1).text and archive.stored(1).version == 1
+        yield archive, pipeline.ArticleWriter(config, archive, "t", run_id=1), page
     finally:
         archive.close()
+
+
+REF = WarcRef("x.warc.gz", 0, "<urn:uuid:x>")
+
+
+def test_writer_never_replaces_archived_text_with_none(tmp_path: Path, site: Site) -> None:
+    # `scraper reextract` and `import-warc` store through the same writer, without the run's check.
+    with archived_story(tmp_path, site) as (archive, writer, page):
+        url = page.final_url
+        with archive.transaction():
+            outcome = writer.store(
+                url, page, Article(url, title="A real story"), Access("free", None, "test"), archive.known(url), REF
+            )
+        assert outcome == "unchanged"
+        assert archive.stored(1).text and archive.stored(1).version == 1
 
 
 def test_an_unrecognised_teaser_never_replaces_the_full_text_held(tmp_path: Path, site: Site) -> None:
     # An expired session brings back the public teaser, whose prompt sits in an iframe the extractor
     # cannot read: a paywalled page with far fewer words than the stored text is no new version.
-    url = f"{site.url}/news/a-story-about-things"
-    site.routes["/robots.txt"] = robots_with_sitemap(site)
-    site.routes["/sitemap.xml"] = sitemap([url])
-    site.routes["/news/a-story-about-things"] = article("A real story", seed=1)
-    config = settings(tmp_path, site.url)
-    run(config)
-    archive = Archive.open(tmp_path / "archive.db")
-    try:
-        writer = pipeline.ArticleWriter(config, archive, "t", run_id=1)
-        page = Page(url, url, 200, (), b"", "", "utf-8", "2026-11-21T10:00:00+00:00")
+    with archived_story(tmp_path, site) as (archive, writer, page):
+        url = page.final_url
         full = archive.stored(1).text
         teaser = " ".join(full.split()[:60])
         declared = PaywallSignal("jsonld:isAccessibleForFree", "false", "declared")
         paywalled = Article(url, title="A real story", text=teaser, paywall_declared=True, paywall_signals=(declared,))
-        ref = WarcRef("x.warc.gz", 0, "<urn:uuid:x>")
         with archive.transaction():
-            outcome = writer.store(url, page, paywalled, Access("subscriber", True, "test"), 1, ref)
+            outcome = writer.store(url, page, paywalled, Access("subscriber", True, "test"), 1, REF)
         assert outcome == "unchanged"
         assert archive.stored(1).text == full and archive.stored(1).version == 1
         # The same shortening on a page without any paywall is an edit, and a new version.
         edited = Article(url, title="A real story", text=teaser)
         with archive.transaction():
-            assert writer.store(url, page, edited, Access("free", None, "test"), 1, ref) == "updated"
+            assert writer.store(url, page, edited, Access("free", None, "test"), 1, REF) == "updated"
         assert archive.stored(1).text == teaser
-    finally:
-        archive.close()
 
 
 # --- B: redirects to the home page or to another story -------------------------------------------
