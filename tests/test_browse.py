@@ -549,6 +549,9 @@ def test_version_history_by_id_or_url(datasette: Server) -> None:
     assert json.loads(rows[0]["changed"]) == ["text", "access"]
     by_alias = datasette.query("version_history", article="https://mj.example/news/story-5?from=rss")
     assert [r["version"] for r in by_alias] == [1, 2, 3]
+    # The URL as a browser shows it: another scheme, www., a trailing slash, tracking parameters.
+    pasted = datasette.query("version_history", article="http://www.mj.example/news/story-5/?utm_source=mail")
+    assert [r["version"] for r in pasted] == [1, 2, 3]
 
 
 def test_run_history_and_errors(datasette: Server) -> None:

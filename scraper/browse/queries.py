@@ -5,7 +5,8 @@ Datasette passes every parameter as text and an omitted one as '', so optional f
 read `article_days` (see scraper.browse.schema), which stays small whatever the archive's size.
 `fts_query()` and `day_param()` are registered by the bundled Datasette plugin (scraper.browse.plugin): the
 first turns what someone types into a safe FTS5 query the way Datasette's own search box does, the second
-reads a date parameter ("2024", "2024-05", "2024-05-01", "20240501", with a time) or refuses it.
+reads a date parameter ("2024", "2024-05", "2024-05-01", "20240501", with a time) or refuses it;
+`canonical_url()` is scraper.dedup.canonical_url, the archive's key for a URL.
 """
 
 from __future__ import annotations
@@ -212,6 +213,9 @@ WITH target AS (
     SELECT id FROM articles WHERE id = :article
     UNION SELECT article_id FROM aliases WHERE url = :article
     UNION SELECT id FROM articles WHERE canonical_url = :article
+    -- a URL as a browser shows it (tracking parameters, www., AMP): the archive's key for it
+    UNION SELECT id FROM articles WHERE canonical_url = canonical_url(:article)
+    UNION SELECT article_id FROM aliases WHERE url = canonical_url(:article)
     LIMIT 1
 )
 SELECT v.article_id, v.version, 'archived' AS state, v.title, v.access, v.content_hash,

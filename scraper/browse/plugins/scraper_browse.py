@@ -2,7 +2,8 @@
 
 - `fts_query(text)`, an SQL function that turns what someone typed into a safe FTS5 query, as
   Datasette's own search box does (words are all required, "quoted phrases" kept), so the stored
-  search query never fails on stray punctuation; `day_param(text)` reads a date parameter.
+  search query never fails on stray punctuation; `day_param(text)` reads a date parameter;
+  `canonical_url(url)` gives the archive's key for a URL (version_history takes any form of it).
 - Cells of stored-query results that carry FTS5 `<mark>` highlights render as highlighted text;
   everything else in the cell stays escaped.
 - `/-/charts`: articles per week per outlet and the access mix per outlet, drawn as SVG in the
@@ -24,6 +25,7 @@ from markupsafe import Markup, escape
 
 from scraper.browse.queries import ACCESS_MIX, ARTICLES_PER_WEEK
 from scraper.browse.schema import COUNTS_TABLE
+from scraper.dedup import canonical_url
 
 CHARTS_PATH = "/-/charts"
 # Weeks the charts page shows by default: a year fits the JSON API's row cap for a dozen outlets.
@@ -58,6 +60,7 @@ def register_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions the stored queries use (also for running them outside Datasette)."""
     conn.create_function("fts_query", 1, fts_query, deterministic=True)
     conn.create_function("day_param", 1, day_param, deterministic=True)
+    conn.create_function("canonical_url", 1, canonical_url, deterministic=True)
 
 
 @hookimpl
