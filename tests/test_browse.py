@@ -31,6 +31,7 @@ from scraper.browse.export import JSON_COLUMNS, SKIPPED_COLUMNS, column_types
 from scraper.browse.metadata import METADATA_FILE, metadata_json
 from scraper.browse.plugins.scraper_browse import day_param, fts_query, highlight_marks, register_functions
 from scraper.browse.schema import COUNTS_TRIGGERS, FTS_SETTINGS
+from scraper.browse.stats import recent_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -733,6 +734,25 @@ def test_runs(archive_path: Path) -> None:
     )
     missing = CliRunner().invoke(runs, ["--database", str(archive_path), "--run", "99"])
     assert missing.exit_code == 2 and "no run 99" in missing.output
+
+
+def test_a_run_whose_process_is_gone_shows_as_killed(archive_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    shutil.copy(archive_path, path)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(finished.stdout)
+    with sqlite3.connect(path) as conn:
+        for run_id, pid in ((3, dead_pid), (4, os.getpid())):
+            conn.execute(
+                "INSERT INTO runs (id, started_at, status, pid, outlets) VALUES (?, '2024-05-22T06:00:00+00:00', "
+                "'running', ?, '[]')",
+                (run_id, pid),
+            )
+    conn.close()
+    db = sqlite_utils.Database(path)
+    statuses = {run.run: run.status for run in recent_runs(db)}
+    db.close()
+    assert statuses[3] == "killed" and statuses[4] == "running"
 
 
 def test_browse_commands_open_archives_whose_path_has_uri_characters(archive_path: Path, tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ size) and from `articles` otherwise, with the same aggregate SQL over either sou
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import os
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import sqlite_utils
@@ -115,7 +116,23 @@ def recent_runs(db: sqlite_utils.Database, limit: int = 20) -> list[RunSummary]:
     """The newest runs first, with their counts and what failed (the run_history stored query)."""
     if not db["runs"].exists():
         return []
-    return [RunSummary(**row) for row in _query(db, RUN_HISTORY.sql, {"limit": str(limit)})]
+    runs = [RunSummary(**row) for row in _query(db, RUN_HISTORY.sql, {"limit": str(limit)})]
+    # A run killed with -9 stays 'running' in the archive until the next run marks it 'killed';
+    # its process being gone says so now (archives live on the machine that runs the scraper).
+    pids = dict(db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall())
+    return [replace(run, status="killed") if run.run in pids and not _alive(pids[run.run]) else run for run in runs]
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def run_errors(db: sqlite_utils.Database, run: int | None = None) -> list[dict[str, Any]]:
