@@ -314,6 +314,7 @@ def datasette(archive_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
                 pytest.fail(f"datasette did not start:\n{log_path.read_text()}")
             else:
                 time.sleep(0.05)
+        assert "Serving" in log_path.read_text() and ":0/" not in log_path.read_text()  # port 0 is no address
         server = Server(url)
         while True:  # listening is announced just before requests are served
             try:

@@ -171,7 +171,9 @@ def serve(config_path: str | None, database: str | None, host: str, port: int) -
         # Datasette keys metadata by database name, the file's stem.
         metadata_file = Path(folder) / "metadata.json"
         metadata_file.write_text(metadata_json(path.stem), encoding="utf-8")
-        click.echo(f"Serving {path} on http://{host}:{port}/ (charts: /-/charts); Ctrl-C to stop.", err=True)
+        # With port 0 the system picks the port; Datasette's own "Uvicorn running on ..." line names it.
+        where = f"http://{host}:{port}/" if port else f"a free port of {host} (named below)"
+        click.echo(f"Serving {path} on {where} (charts: /-/charts); Ctrl-C to stop.", err=True)
         args = datasette_args(path, metadata_file, host=host, port=port)
         datasette_cli.main(args=args, prog_name="datasette")
 
