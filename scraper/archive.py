@@ -474,6 +474,16 @@ class Archive:
         row = self.db.execute("SELECT article_id FROM aliases WHERE url = ?", [canonical_url]).fetchone()
         return int(row[0]) if row else None
 
+    def same_story_rows(self, first: int, second: int | None) -> bool:
+        """Whether two article rows are one story: one is archived as a duplicate of the other."""
+        if second is None:
+            return False
+        row = self.db.execute(
+            "SELECT 1 FROM articles WHERE (id = ? AND duplicate_of = ?) OR (id = ? AND duplicate_of = ?)",
+            [first, second, second, first],
+        ).fetchone()
+        return row is not None
+
     def only_redirected_to(self, url: str) -> bool:
         """Whether a URL known in `aliases` was never queued itself: the archive reached it only as
         where other URLs led (a redirect's target, a declared canonical), not as a page of its own."""

@@ -21,8 +21,9 @@ CONFIG_ENV_VAR = "SCRAPER_CONFIG"
 DEFAULT_USER_AGENT = "scraper/0.1 (paywall-aware research archiver; +https://github.com/scraper-archive/scraper)"
 # Tokens of the search-engine and social crawlers that publishers serve full text to.
 _CRAWLER_UA_RE = re.compile(
-    r"google|adsbot|bingbot|bingpreview|msnbot|slurp|duckduckbot|baiduspider|yandex(?:bot)?|applebot|petalbot|"
-    r"facebookexternalhit|facebot|twitterbot|linkedinbot|ia_archiver|archive\.org_bot",
+    r"googlebot|googleother|google-[a-z-]+|[a-z-]+-google\b|adsbot|bingbot|bingpreview|msnbot|slurp|duckduckbot|"
+    r"baiduspider|yandex[a-z]*bot|applebot|petalbot|facebookexternalhit|facebot|twitterbot|linkedinbot|ia_archiver|"
+    r"archive\.org_bot",
     re.IGNORECASE,
 )
 # Services that serve other sites' pages from a cache, an archive or past their paywall.

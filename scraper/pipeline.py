@@ -160,7 +160,7 @@ class ArchivingFetcher:
 
 
 # A paywalled page with less than this share of the words held is taken for a teaser, not an edit.
-_SHORTER_TEXT_SHARE = 0.6
+_SHORTER_TEXT_SHARE = 0.4
 
 
 def _paywalled(article: Article) -> bool:
@@ -248,6 +248,8 @@ class ArticleWriter:
             )
             for url in aliases:
                 archive.add_alias(url, article_id)
+            if changed and downgrade:
+                log.info("%s: archived text kept; the new fetch (%s) reads as a teaser", page.final_url, access.label)
             if not changed or downgrade:
                 archive.update_article(
                     article_id,
@@ -422,9 +424,12 @@ class OutletRun:
         owner = self.archive.known(target)
         if owner is None or owner == article_id:
             return None
-        # The target is archived as another article. A story we hold must not take another's text;
-        # a new URL may join that article only when the target is a page of its own (in the
-        # frontier), not a page that other URLs were merely redirected to.
+        # The target is archived as another row. The same story under a new URL (a slug renamed, the
+        # new URL archived as a copy of this one) is followed; otherwise a story we hold must not
+        # take another's text, and a new URL may join that article only when the target is a page
+        # of its own (in the frontier), not a page that other URLs were merely redirected to.
+        if self.archive.same_story_rows(owner, article_id):
+            return None
         if article_id is not None or self.archive.only_redirected_to(target):
             return f"{fetch_url}: redirected to {final_url}, which is archived as another article"
         return None
@@ -488,15 +493,17 @@ class OutletRun:
         if checked.retry:
             await self.fetch_and_store(canonical, fetch_url)  # once more, with the renewed session
             return
-        if not article.text.strip():
-            # An empty 200 (a CDN hiccup, an error page served as 200) is passing trouble: the URL
-            # stays pending and is tried again next run, and archived text is never replaced by it.
+        access = classify(article, subscriber_session=checked.subscriber)
+        if not article.text.strip() and access.label != "teaser" and not _paywalled(article):
+            # An empty 200 (a CDN hiccup, an error page served as 200) is no article: nothing is stored
+            # and archived text is never replaced by it. Marked failed like a 404, the URL is tried
+            # again when discovery lists it again, up to GIVE_UP_AFTER times. A paywalled page without
+            # text (a hard paywall shows only the headline) is a teaser and is stored as one.
             message = f"{page.final_url}: the page had no article text"
             with self.archive.transaction():
-                self.archive.mark(canonical, "pending", message)
+                self.archive.mark(canonical, "failed", message)
             self.error(fetch_url, "extract", message)
             return
-        access = classify(article, subscriber_session=checked.subscriber)
         with self.archive.transaction():
             outcome = self.writer.store(canonical, page, article, access, article_id, ref)
             self.archive.mark(canonical, "done")

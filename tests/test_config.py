@@ -22,6 +22,19 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "newsarchiver/1.0 (research; contact: jane.doe@googlemail.com)",
+        "uni-archiver/0.3 (+https://sites.google.com/view/myproject)",
+        "archiver/1.0 (ivan@yandex.ru)",
+    ],
+)
+def test_a_user_agent_naming_google_or_yandex_in_its_contact_is_accepted(tmp_path: Path, agent: str) -> None:
+    config = load_config(write(tmp_path, f'[fetch]\nuser_agent = "{agent}"\n' + MINIMAL))
+    assert config.fetch.user_agent == agent
+
+
 def test_minimal_outlet_needs_only_name_and_home(tmp_path: Path) -> None:
     settings = load_config(write(tmp_path, MINIMAL))
     outlet = settings.outlets["mj"]
@@ -69,9 +82,10 @@ def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.Monkey
         (
             '[fetch]\nuser_agent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"\n'
             + MINIMAL,
-            "'fetch.user_agent': names a search engine's crawler ('Google')",
+            "'fetch.user_agent': names a search engine's crawler ('Googlebot')",
         ),
-        ('[fetch]\nuser_agent = "Ｇooglebot/2.1"\n' + MINIMAL, "names a search engine's crawler ('Google')"),
+        ('[fetch]\nuser_agent = "Ｇooglebot/2.1"\n' + MINIMAL, "names a search engine's crawler ('Googlebot')"),
+        ('[fetch]\nuser_agent = "FeedFetcher-Google"\n' + MINIMAL, "crawler ('FeedFetcher-Google')"),
         ('[fetch]\nuser_agent = "ia_archiver"\n' + MINIMAL, "crawler ('ia_archiver')"),
         (
             '[outlets.mj]\nname = "x"\nhome = "https://web.archive.org/web/2024/https://www.ft.com/"\n',

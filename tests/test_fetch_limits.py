@@ -53,6 +53,16 @@ def test_an_outlets_limits_apply_to_every_form_of_its_host() -> None:
     assert limits.gate("https://other.example.org/") is not gate
 
 
+def test_outlets_sharing_a_server_keep_the_strictest_limits() -> None:
+    # Two outlets on one site (sections, or www. and bare forms): whichever starts last, the server
+    # gets the longest delay and the fewest requests in flight of the two.
+    limits = HostLimits()
+    limits.configure("https://www.example.com/", delay=5.0, concurrency=1)
+    limits.configure("http://example.com/sport/", delay=0.1, concurrency=8)
+    gate = limits.gate("https://example.com/news/1")
+    assert (gate.delay, gate.concurrency) == (5.0, 1)
+
+
 def test_robots_url_keeps_the_authority_but_not_userinfo() -> None:
     assert host_origin("https://user:pw@Example.org:8443/a/b?c") == "https://Example.org:8443"
 

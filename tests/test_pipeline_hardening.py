@@ -98,7 +98,7 @@ def frontier(tmp_path: Path) -> dict[str, tuple[str, int, str | None]]:
 # --- A: a page without article text --------------------------------------------------------------
 
 
-def test_empty_page_stays_pending_and_never_replaces_archived_text(tmp_path: Path, site: Site) -> None:
+def test_empty_page_fails_like_a_404_and_never_replaces_archived_text(tmp_path: Path, site: Site) -> None:
     story, fresh, junk = (
         f"{site.url}/news/{slug}" for slug in ("a-story-about-things", "a-new-story", "junk-page-about-things")
     )
@@ -124,14 +124,32 @@ def test_empty_page_stays_pending_and_never_replaces_archived_text(tmp_path: Pat
     queue = frontier(tmp_path)
     for url in (fresh, junk):
         status, attempts, error = queue[url]
-        assert (status, attempts) == ("pending", 1) and "no article text" in (error or "")
+        assert (status, attempts) == ("failed", 1) and "no article text" in (error or "")
 
-    # The pages come back: the new story is fetched again and archived.
+    # The pages come back; the sitemap still lists them, so the new story is fetched again and archived.
     site.routes["/news/a-story-about-things"] = article("A real story", seed=1)
     site.routes["/news/a-new-story"] = article("A new story", seed=2)
     assert run(config)["new"] == 1
     assert {r["title"] for r in rows(db, "SELECT title FROM articles")} == {"A real story", "A new story"}
     assert frontier(tmp_path)[fresh][:2] == ("done", 0)
+
+
+def test_a_hard_paywall_page_without_text_is_stored_as_a_teaser(tmp_path: Path, site: Site) -> None:
+    # Only the headline and a prompt in a frame: no body text, but the publisher declares a paywall.
+    url = f"{site.url}/news/minister-resigns-over-expenses"
+    site.routes["/robots.txt"] = robots_with_sitemap(site)
+    site.routes["/sitemap.xml"] = sitemap([url])
+    jsonld = json.dumps({"@type": "NewsArticle", "headline": "Minister resigns", "isAccessibleForFree": False})
+    page = (
+        f'<html><head><title>Minister resigns</title><script type="application/ld+json">{jsonld}</script></head>'
+        '<body><article><h1>Minister resigns</h1><iframe src="/offer"></iframe></article></body></html>'
+    )
+    site.routes["/news/minister-resigns-over-expenses"] = html(page.encode())
+    counts = run(settings(tmp_path, site.url))
+    assert counts["new"] == 1 and counts.get("errors", 0) == 0
+    assert [(r["title"], r["access"]) for r in rows(tmp_path / "archive.db", "SELECT title, access FROM articles")] == [
+        ("Minister resigns", "teaser")
+    ]
 
 
 @contextmanager
@@ -231,6 +249,25 @@ def test_revisit_redirected_to_another_archived_story_keeps_its_own_text(tmp_pat
     assert {r["title"]: r["text"] for r in rows(db, "SELECT title, text FROM articles")} == before
     assert rows(db, "SELECT COUNT(*) FROM versions")[0][0] == 0
     assert "archived as another article" in (frontier(tmp_path)[one][2] or "")
+
+
+def test_a_renamed_slug_redirecting_to_its_new_url_is_followed(tmp_path: Path, site: Site) -> None:
+    # The publisher renames a story: first both slugs serve it (the new one is archived as a copy),
+    # then the old slug answers 301 to the new one. The story's revisit follows the redirect.
+    old, new = f"{site.url}/news/council-debates-draft-budget", f"{site.url}/news/council-sets-budget"
+    site.routes["/robots.txt"] = robots_with_sitemap(site)
+    site.routes["/sitemap.xml"] = sitemap([old])
+    site.routes["/news/council-debates-draft-budget"] = article("Council debates budget", seed=1)
+    config = settings(tmp_path, site.url, "revisit_days = 3650\n")
+    assert run(config)["new"] == 1
+    site.routes["/sitemap.xml"] = sitemap([new])
+    site.routes["/news/council-sets-budget"] = article("Council debates budget", seed=1)
+    assert run(config)["duplicates"] == 1
+    site.routes["/news/council-debates-draft-budget"] = redirect("/news/council-sets-budget")
+    counts = run(config)
+    assert counts.get("errors", 0) == 0, counts
+    assert site.article_requests()[-1] == "/news/council-sets-budget"  # the redirect was followed
+    assert frontier(tmp_path)[old][0] == "done"
 
 
 # --- C: discovery's validators and the URLs they gave --------------------------------------------

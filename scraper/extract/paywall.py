@@ -90,8 +90,8 @@ Prompt stripping (finish): each line of the body text is classed as
     b. a "N% of this article remains" prompt was seen ("Il vous reste 57% de cet article");
     c. a wall or wall prompt is served right after the paragraph that ends the text (the wall
        sits outside the extracted text, where the text stops);
-    d. the page is paywalled (declared True or any strong signal) and the text ends in "...",
-       "…" or a lead-in colon, or holds under half of a declared wordCount of at least 150.
+    d. the page is paywalled (declared True or any strong signal) and the text is empty, ends in
+       "...", "…" or a lead-in colon, or holds under half of a declared wordCount of at least 150.
   A page that declares a paywall but serves its full text, without a prompt at its end, is not
   cut. A mid-sentence ending alone is only evidence (credit lines end without a full stop).
 """
@@ -1096,7 +1096,11 @@ def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) 
     # _tidy leaves no blank line at the end: the last line is the last line with text.
     last = clean[clean.rfind("\n") + 1 :].strip()
     cues: list[str] = []
-    if last.endswith(("...", "…", "[…]", "[...]")):
+    if not last:
+        # Nothing of the body is served (a hard paywall shows only the headline): on a paywalled
+        # page, all of the text is behind the wall.
+        cues.append("empty")
+    elif last.endswith(("...", "…", "[…]", "[...]")):
         cues.append("ellipsis")
         out.add("truncation:ellipsis", last[-60:], "weak")
     elif last.endswith((":", "：")):

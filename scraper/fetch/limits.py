@@ -191,7 +191,13 @@ class HostLimits:
         self._configured: dict[str, tuple[float, int]] = {}
 
     def configure(self, url: str, *, delay: float, concurrency: int) -> None:
+        """Set the limits of `url`'s server. Outlets that share a server (one site's sections, or
+        www. and bare forms) keep the strictest of their settings: the longest delay, the fewest
+        requests in flight, whichever outlet starts last."""
         key = site_key(url)
+        if key in self._configured:
+            earlier_delay, earlier_concurrency = self._configured[key]
+            delay, concurrency = max(delay, earlier_delay), min(concurrency, earlier_concurrency)
         self._configured[key] = (delay, concurrency)
         gate = self._gates.get(key)
         if gate is not None:
