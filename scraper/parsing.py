@@ -53,10 +53,15 @@ _NO_DEPTH_TAGS = frozenset(
         "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rtc", "rp",
     }
 )  # fmt: skip
-# A start or end tag: its slash, its name and whether it closes itself (<path ... />, in SVG).
-# [^<>] keeps the match from running on past the next tag when a tag has no ">" (linear time).
+# A start or end tag: its slash, its name and the rest up to ">" (a final "/" closes it: <path ... />,
+# in SVG). [^<>] keeps the match from running on past the next tag when a tag has no ">"; the
+# possessive quantifiers keep a long run without "<" or ">" from being re-read (linear time).
 _NO_DEPTH_NAMES = "|".join(sorted(_NO_DEPTH_TAGS))
-_TAG_RE = re.compile(rf"<(/?)(?!(?:{_NO_DEPTH_NAMES})[\s/>])([A-Za-z][^\s/<>]*)[^<>]*?(/?)>", re.IGNORECASE)
+_TAG_RE = re.compile(rf"<(/?)(?!(?:{_NO_DEPTH_NAMES})[\s/>])([A-Za-z][^\s/<>]*+)([^<>]*+)>", re.IGNORECASE)
+# Elements whose content is text, not markup: a "<" in a script ("i<n") opens nothing.
+_RAW_TEXT_END = {
+    name: re.compile(rf"</{name}[\s>]", re.IGNORECASE) for name in ("script", "style", "textarea", "title", "xmp")
+}
 _TAG_NAME_RE = re.compile(r"/?[A-Za-z][^\s/<>]{0,63}")
 _TAG_START_RE = re.compile(r"/?[A-Za-z][\w:.-]*[\s/]")
 # An attribute (or the tag's name): a name, then maybe "=" and a value, quoted or not.
@@ -67,9 +72,18 @@ def _depth_cut(html: str, limit: int = _MAX_DEPTH, pos: int = 0, end: int | None
     """Where the nesting of html[pos:end] first gets deeper than `limit`, or None."""
     depth = 0
     open_by_name: dict[str, int] = {}
-    for match in _TAG_RE.finditer(html, pos, len(html) if end is None else end):
-        slash, name, self_closing = match.groups()
+    end = len(html) if end is None else end
+    while (match := _TAG_RE.search(html, pos, end)) is not None:
+        pos = match.end()
+        slash, name, rest = match.groups()
         name = name.lower()
+        raw_end = _RAW_TEXT_END.get(name)
+        if raw_end is not None and not slash:
+            closing = raw_end.search(html, pos, end)
+            if closing is None:
+                return None  # the rest is script or style text
+            pos = closing.end()
+            continue
         if slash:
             # An end tag only closes an open element of its name: stray ones ("</q>" with no
             # <q> open, which the parser ignores) must not hide the depth of the others.
@@ -77,7 +91,7 @@ def _depth_cut(html: str, limit: int = _MAX_DEPTH, pos: int = 0, end: int | None
             if count:
                 open_by_name[name] = count - 1
                 depth -= 1
-        elif not self_closing:
+        elif not rest.endswith("/"):
             open_by_name[name] = open_by_name.get(name, 0) + 1
             depth += 1
             if depth > limit:

@@ -486,6 +486,14 @@ def test_related_posts_box_and_placeholder_slot_inside_the_body_are_dropped() ->
     assert text.split("\n\n") == PARAS
 
 
+def test_a_closing_section_called_recommended_is_article_text() -> None:
+    # Reviews end with their picks: "Recommended" there heads the article's own last section.
+    picks = ["The MacBook Air is the laptop most readers should buy.", "The iPad suits those who read on trains."]
+    section = "<h2>Recommended</h2>" + "".join(f"<p>{pick}</p>" for pick in picks)
+    html = page().replace("</div></article>", f"{section}</div></article>")
+    assert extract_article(html, URL).text.split("\n\n")[-3:] == ["Recommended", *picks]
+
+
 def test_tags_and_related_block_after_the_text_is_cut() -> None:
     furniture = "<h3>Schlagwörter zu diesem Artikel</h3><ul><li>Haushalt</li><li>Stadtrat</li></ul>"
     html = page().replace("</div></article>", f"{furniture}</div></article>")

@@ -81,13 +81,18 @@ def test_sentence_squeezed_between_two_prompt_lines_is_kept() -> None:
     assert report.text == blocks(*PARAGRAPHS[:3], sentence, *after)
 
 
-def test_free_declared_page_is_not_cut_by_a_wall_line_in_its_text() -> None:
+def test_free_declared_page_is_cut_by_a_clear_prompt_but_not_by_its_sentences() -> None:
+    # Many publishers declare every page free: a prompt block that ends the text still cuts it.
     free = page(jsonld={"@type": "NewsArticle", "isAccessibleForFree": True})
     report = run(free, blocks(*TEASER, "Subscribe to continue reading"))
-    assert report.text == blocks(*TEASER)  # the prompt line is still stripped
-    assert report.cut is False
+    assert report.text == blocks(*TEASER)  # the prompt line is stripped
+    assert report.cut is True
+    # An article sentence that holds a wall phrase is text, and cuts nothing.
+    sentence = "Tenants will need to log in to view the full list of repairs, the council said."
+    report = run(free, blocks(*TEASER, sentence))
+    assert report.text == blocks(*TEASER, sentence) and report.cut is False
     # Nor do stripped prompt lines count as paywall evidence for a truncation cue.
-    report = run(free, blocks(TEASER[0], "Subscribe to continue reading", "And so the council said that..."))
+    report = run(free, blocks(TEASER[0], "Subscribe to continue reading", TEASER[1], "And so the council said that..."))
     assert report.cut is False
     # A silent page ending in the same prompt is a teaser, as before.
     assert run(page(), blocks(*TEASER, "Subscribe to continue reading")).cut is True
@@ -174,3 +179,9 @@ def test_finish_is_linear_on_hostile_prompt_pages(line: str, kept: bool) -> None
     assert elapsed < 5.0, f"finish() took {elapsed:.1f} s of CPU on {HOSTILE_LINES} lines"
     assert isinstance(report, PaywallReport)
     assert (report.text != "") is kept
+
+
+def test_a_prompt_naming_the_outlet_still_reads_as_a_prompt() -> None:
+    # "subscribing" is sales talk: the outlet's name after it is no article context.
+    report = run(page(), blocks(*TEASER, "Unlock this story by subscribing to the Boston Globe."))
+    assert report.text == blocks(*TEASER) and report.cut is True

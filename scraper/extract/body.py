@@ -314,9 +314,14 @@ _NEVER_HIDDEN_TAGS = frozenset({"html", "body"})
 _REACT_SEGMENT_RE = re.compile(r"S:[0-9a-f]+")
 
 
+def _has_hidden_attribute(attrs: dict[str, str | None]) -> bool:
+    # React streams finished parts of the page in <div hidden id="S:1"> and shows them at once.
+    return "hidden" in attrs and _REACT_SEGMENT_RE.fullmatch(attrs.get("id") or "") is None
+
+
 def _is_hidden(attrs: dict[str, str | None], tag: str) -> bool:
     """Whether the element is hidden from the reader (see PRE_DROP)."""
-    if "hidden" in attrs and _REACT_SEGMENT_RE.fullmatch(attrs.get("id") or "") is None:
+    if _has_hidden_attribute(attrs):
         return True
     style = attrs.get("style")
     if style and _HIDING_STYLE_RE.search(style):
@@ -353,13 +358,16 @@ def preclean(tree: LexborHTMLParser, matches: list[LexborNode] | None = None) ->
         matches = [node for node in root.css(PRE_DROP) if is_pre_drop(node.attributes, node.tag or "")]
     for node in reversed(matches):
         tag = node.tag or ""
-        # Page wrappers sometimes carry such classes ("cookie-consent-open" on <body>), but hidden
-        # text goes whatever it holds: a hidden <article> is the paywalled text. (Most matches
-        # are no wrapper: their attributes, which selectolax reads anew each time, are not read.)
+        # Page wrappers sometimes carry such classes ("cookie-consent-open" on <body>), and are
+        # hidden for a moment by scripts that every reader runs: aria-hidden on the app's root
+        # while a cookie dialog is open, visibility:hidden until the fonts load. The hidden
+        # attribute says the content is not for the reader (a hidden <article> is paywalled
+        # text): such a wrapper goes whatever it holds. (Most matches are no wrapper: their
+        # attributes, which selectolax reads anew each time, are not read.)
         if (
             tag not in _NEVER_TEXT_SET
             and (tag in _WRAPPER_TAGS or node.css_first("h1, article, main") is not None)
-            and (tag in _NEVER_HIDDEN_TAGS or not _is_hidden(node.attributes, tag))
+            and (tag in _NEVER_HIDDEN_TAGS or not _has_hidden_attribute(node.attributes))
         ):
             continue
         node.decompose()
@@ -709,7 +717,7 @@ def _drop_lines(lines: list[str], drop: Iterable[str]) -> list[str]:
 _FURNITURE_HEADINGS = frozenset(
     {
         "tags", "topics", "related", "related articles", "related stories", "related content", "related topics",
-        "you may also like", "you might also like", "more stories", "more on this story", "recommended",
+        "you may also like", "you might also like", "more stories", "more on this story",
         "most read", "most popular", "comments", "schlagwörter", "schlagwörter zu diesem artikel", "themen",
         "mehr zum thema", "weitere informationen", "die redaktion empfiehlt", "audio und video zum thema",
         "das könnte sie auch interessieren", "kommentare", "meistgelesen", "häufig gelesen", "sur le même sujet",

@@ -316,18 +316,25 @@ def _byline_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
             if len(text) < 120 and _PLAIN_BYLINE_RE.match(text):
                 return [node]
         # A labelled field ("<li><strong>Autorin/Autor</strong> Jane Doe</li>"): the label's parent.
+        # The label is the element's own text ("<strong>Autor</strong>"): reading only that keeps
+        # nested bold runs from costing their whole subtree each.
         for node in tree.css("strong, b, dt, th"):
-            if _AUTHOR_LABEL_RE.match(node.text(deep=True).strip()):
+            if _AUTHOR_LABEL_RE.match(node.text(deep=False).strip()):
                 parent = node.parent
                 if parent is not None and len(parent.text(deep=True).strip()) < 120:
                     return [parent]
     return named + out
 
 
+_MAX_DATE_CLASS_NODES = 20
+
+
 def _date_class_nodes(tree: LexborHTMLParser) -> list[LexborNode]:
     """The first few short elements whose class names a date ("meta_date", "entry-date")."""
     out = []
-    for node in tree.css('[class*="date" i]'):
+    # A bounded look: reading an element's text costs its whole subtree, and on a degenerate page
+    # (thousands of nested "date" elements) every match holds the rest of the page.
+    for node in tree.css('[class*="date" i]')[:_MAX_DATE_CLASS_NODES]:
         if len(node.text(deep=True)) <= 100:
             out.append(node)
             if len(out) == 4:

@@ -83,10 +83,10 @@ Prompt stripping (finish): each line of the body text is classed as
   - never when the publisher declares a wordCount of at least 100 and the text holds at least
     80% of it (the full text was served, whatever prompts the page also carries);
   - otherwise True when any of:
-    a. the text ended in a wall prompt block (a WALL/GATE line in the removed tail), unless the
-       page declares itself free (``declared`` False, so no strong gate element was served):
-       a wall phrase in the body text alone does not make a free page a teaser, and neither do
-       its stripped prompt lines count as the paywall evidence of d.;
+    a. the text ended in a wall prompt block (a WALL/GATE line in the removed tail; article
+       sentences that merely hold a wall phrase are no WALL lines, see above), even on a page
+       that declares itself free (many publishers declare every page free); on such a page the
+       stripped prompt lines do not count as the paywall evidence of d.;
     b. a "N% of this article remains" prompt was seen ("Il vous reste 57% de cet article");
     c. a wall or wall prompt is served right after the paragraph that ends the text (the wall
        sits outside the extracted text, where the text stops);
@@ -257,7 +257,7 @@ _BUTTONS = frozenset(
 _BUTTONS = frozenset(button.strip() for button in _BUTTONS)
 _SALES_PATTERN = (
     r"unlimited (?:digital )?access|full access|unbegrenzte[nr]? zugang|accès illimité|acceso ilimitado|"
-    r"subscription|subscribe|subscriber|membership|abonnement|\babo\b|abonn|suscrip|abbonament|assinatura|"
+    r"subscription|subscrib|membership|abonnement|\babo\b|abonn|suscrip|abbonament|assinatura|"
     r"prenumer|subskryp|free trial|trial|cancel (?:at )?any ?time|jederzeit kündbar|sans engagement|"
     r"per (?:month|week|year)|a (?:month|week|year)\b|/ ?(?:month|week|mo|wk|yr)\b|pro (?:monat|woche)|"
     r"par mois|"
@@ -1128,17 +1128,15 @@ def finish(text: str, markup: MarkupSignals, rules: PaywallRules | None = None) 
                 break
 
     signals = markup.signals + tuple(out.items)
-    # A page that declares itself free (a served wall would have made `declared` True) is not
-    # called cut on the strength of a wall phrase in its own body text: an article that writes
-    # "... for subscribers only." is not a teaser, and in a subscriber run a false cut reads as
-    # a lost session.
+    # On a page that declares itself free (a served wall would have made `declared` True), prompt
+    # lines stripped from the body are no paywall evidence for the truncation cues of rule d.
     body_counts = markup.declared is not False
     strong = any(s.strength == "strong" for s in markup.signals) or wall_at_end
     strong = strong or (body_counts and any(s.strength == "strong" for s in out.items))
     walled = markup.declared is True or strong
     percent = any(s.kind in ("prompt", "prompt:stripped") and _PERCENT_RE.search(s.detail.lower()) for s in signals)
     full = bool(expected and expected >= 100 and words >= _FULL_TEXT_SHARE * expected)
-    cut = not full and ((tail_wall and body_counts) or percent or wall_at_end or (walled and bool(cues)))
+    cut = not full and (tail_wall or percent or wall_at_end or (walled and bool(cues)))
     return PaywallReport(declared=markup.declared, cut=cut, signals=signals, text=clean)
 
 
