@@ -39,6 +39,11 @@ def _paywall_evidence(article: Article) -> str | None:
     return None
 
 
+def is_paywalled(article: Article) -> bool:
+    """Whether the page declares or shows a paywall (the "page paywalled?" column above)."""
+    return _paywall_evidence(article) is not None
+
+
 def classify(article: Article, *, subscriber_session: bool) -> Access:
     """The access label for `article`, fetched with (`subscriber_session`) or without the
     reader's subscription; see the module docstring for the decision table."""

@@ -74,6 +74,7 @@ __all__ = [
     "Sketch",
     "canonical_url",
     "content_hash",
+    "is_home_url",
     "keep_earliest_original",
     "normalise_text",
     "prefer_canonical",
@@ -288,12 +289,13 @@ def prefer_canonical(fetched_url: str, declared: str | None, *, extra_tracking_p
     if not chosen.lower().startswith(("https://", "http://")):
         return fetched
     # The query counts: "/?p=123" (WordPress' default permalink) is an article, not the home page.
-    if _is_home(chosen) and not _is_home(fetched):
+    if is_home_url(chosen) and not is_home_url(fetched):
         return fetched
     return chosen
 
 
-def _is_home(url: str) -> bool:
+def is_home_url(url: str) -> bool:
+    """Whether `url` is a site's root: path "/" (or none) and no query ("/?p=123" is an article)."""
     parts = urlsplit(url)
     return parts.path in ("", "/") and not parts.query
 

@@ -15,12 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from . import dedup, subscription
-from .access import classify
+from .access import classify, is_paywalled
 from .archive import Archive, ArchiveLock
 from .config import Outlet, Settings
 from .discover import classify_page, discover
@@ -163,11 +162,6 @@ class ArchivingFetcher:
 _SHORTER_TEXT_SHARE = 0.4
 
 
-def _paywalled(article: Article) -> bool:
-    """Whether the page declares or shows a paywall (declared, or any strong signal)."""
-    return article.paywall_declared is True or any(s.strength == "strong" for s in article.paywall_signals)
-
-
 class ArticleWriter:
     """Writes fetched articles of one outlet into the archive: canonical URL, exact and near duplicates,
     versions. Shared by `scraper run`, `scraper reextract` and `scraper import-warc`."""
@@ -242,7 +236,7 @@ class ArticleWriter:
                 or (not article.text.strip() and bool(old.text.strip()))
                 or (
                     old.access in ("subscriber", "free")
-                    and _paywalled(article)
+                    and is_paywalled(article)
                     and len(article.text.split()) < _SHORTER_TEXT_SHARE * len(old.text.split())
                 )
             )
@@ -417,9 +411,7 @@ class OutletRun:
         asked = {canonical, self.canonical(fetch_url)}
         if target in asked:
             return None
-        parts = urlsplit(target)
-        # A root with a query ("/?p=123", WordPress' default permalink) is an article, not the home page.
-        if target == self.canonical(self.outlet.home) or (parts.path in ("", "/") and not parts.query):
+        if target == self.canonical(self.outlet.home) or dedup.is_home_url(target):
             return f"{fetch_url}: redirected to the home page ({final_url}); the story is not there"
         owner = self.archive.known(target)
         if owner is None or owner == article_id:
@@ -494,7 +486,7 @@ class OutletRun:
             await self.fetch_and_store(canonical, fetch_url)  # once more, with the renewed session
             return
         access = classify(article, subscriber_session=checked.subscriber)
-        if not article.text.strip() and access.label != "teaser" and not _paywalled(article):
+        if not article.text.strip() and access.label != "teaser" and not is_paywalled(article):
             # An empty 200 (a CDN hiccup, an error page served as 200) is no article: nothing is stored
             # and archived text is never replaced by it. Marked failed like a 404, the URL is tried
             # again when discovery lists it again, up to GIVE_UP_AFTER times. A paywalled page without
